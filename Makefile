@@ -1,0 +1,41 @@
+# The single entry point: `make serve` and `make test` do all the set-up on a fresh machine.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: serve test lint typecheck check bench contract container-test clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/tagfake serve $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict src tests
+
+check: lint typecheck test
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(ARGS)
+
+contract: $(STAMP)
+	@test -n "$(TAGFAKE_URL)" || { echo "set TAGFAKE_URL to the server to check"; exit 2; }
+	$(BIN)/tagfake contract --base-url "$(TAGFAKE_URL)" $(ARGS)
+
+container-test: $(STAMP)
+	bash scripts/container-test.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

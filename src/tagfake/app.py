@@ -1,0 +1,104 @@
+"""create_app(settings): the only way to build tagfake's ASGI app (CLI, tests, container).
+
+The request pipeline is the middleware list below, in order; handlers know nothing of it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.middleware.context import ContextMiddleware
+from connexion.middleware.exceptions import ExceptionMiddleware
+from connexion.middleware.lifespan import LifespanMiddleware
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from tagfake import __version__
+from tagfake.pipeline.auth import Auth
+from tagfake.pipeline.guard import Guard
+from tagfake.pipeline.requests import RequestCheck
+from tagfake.pipeline.respond import Respond
+from tagfake.pipeline.routes import RouteCheck
+from tagfake.runtime import Runtime, spec_path
+from tagfake.settings import Settings
+from tagfake.vendors.common import snake
+
+log = logging.getLogger("tagfake")
+
+
+def handler_resolver(slug: str) -> Resolver:
+    module = importlib.import_module(f"tagfake.vendors.{slug}.handlers")
+
+    def resolve(operation_id: str) -> Callable[..., Any]:
+        fn: Callable[..., Any] = getattr(module, snake(operation_id))
+        return fn
+
+    return Resolver(function_resolver=resolve)
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> AsyncApp:
+    settings = settings or Settings()
+    if runtime is None:
+        runtime = Runtime.build(settings)
+        runtime.load_fixtures()
+    mounts = {v.mount_path(settings.single_vendor): slug for slug, v in runtime.vendors.items()}
+    pipeline = [
+        ServerErrorMiddleware,
+        ExceptionMiddleware,
+        # Serves each spec at `<mount>/openapi.json`, ahead of auth, as vendors publish theirs.
+        SwaggerUIMiddleware,
+        partial(Guard, runtime=runtime, mounts=mounts),
+        partial(Respond, mode=settings.validation),
+        RoutingMiddleware,
+        RouteCheck,
+        Auth,
+        partial(
+            RequestCheck,
+            max_body_bytes=settings.max_body_bytes,
+            max_json_depth=settings.max_json_depth,
+        ),
+        LifespanMiddleware,
+        ContextMiddleware,
+    ]
+    app = AsyncApp(__name__, middlewares=pipeline)
+    for prefix, slug in mounts.items():
+        app.add_api(
+            spec_path(settings, slug),
+            base_path=prefix or "/",
+            name=slug,
+            resolver=handler_resolver(slug),
+            validate_responses=False,
+            swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
+        )
+
+    async def index(request: Request) -> JSONResponse:
+        base = str(request.base_url).rstrip("/")
+        return JSONResponse(
+            {
+                "tagfake": __version__,
+                "vendors": {slug: f"{base}{prefix}" for prefix, slug in mounts.items()},
+            }
+        )
+
+    if "" not in mounts:
+        app.add_url_rule("/", "index", index, methods=["GET"])
+    _RUNTIMES[id(app)] = runtime
+    return app
+
+
+_RUNTIMES: dict[int, Runtime] = {}
+
+
+def runtime_of(app: AsyncApp) -> Runtime:
+    """The runtime behind an app built by `create_app` (tests and the server reach state here)."""
+    return _RUNTIMES[id(app)]

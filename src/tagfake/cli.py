@@ -1,0 +1,81 @@
+"""`tagfake serve | contract | specs check | ...`: thin, calls the app, contract and admin code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tagfake import __version__
+from tagfake.fixtures import FixtureError
+from tagfake.settings import VENDORS, Settings
+
+
+def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("serve", help="serve the fake vendors (all four by default)")
+    p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 8080; 0 picks a free one)")
+    p.add_argument(
+        "--vendor",
+        choices=VENDORS,
+        help="serve only this vendor, at its own base path (e.g. /api/v1 for zapini)",
+    )
+    p.add_argument("--fixtures", dest="fixtures_dir", help="folder of <vendor>/default.yaml")
+    p.add_argument("--validation", choices=["off", "report", "enforce"])
+    p.add_argument("--seed", type=int, help="make generated ids reproducible")
+    p.add_argument("--state-file", dest="state_file", help="keep state across restarts")
+    p.add_argument("--log-format", dest="log_format", choices=["text", "json"])
+    p.add_argument("--rate-limits", dest="rate_limits", action="store_true", default=None)
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {
+        k: getattr(args, k, None)
+        for k in (
+            "host",
+            "port",
+            "fixtures_dir",
+            "validation",
+            "seed",
+            "state_file",
+            "log_format",
+            "rate_limits",
+        )
+    }
+    for key in ("fixtures_dir", "state_file"):
+        if overrides[key] is not None:
+            overrides[key] = Path(str(overrides[key]))
+    if getattr(args, "vendor", None):
+        overrides["vendors"] = (args.vendor,)
+        overrides["single_vendor"] = True
+    return Settings.from_env(None, **overrides)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from tagfake.server import serve
+
+    try:
+        settings = settings_from(args)
+    except ValueError as exc:
+        print(f"tagfake: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return serve(settings)
+    except FixtureError as exc:
+        print(f"tagfake: bad fixture: {exc}", file=sys.stderr)
+        return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tagfake", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"tagfake {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _serve_parser(sub)
+    args = parser.parse_args(argv)
+    handlers = {"serve": cmd_serve}
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The contracts: spec loading, compiled validators, and the contract suite."""

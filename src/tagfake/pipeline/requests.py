@@ -1,0 +1,156 @@
+"""The request against the operation's contract: size, media type, JSON, depth, parameters
+and body schema. A request that fails here reaches no handler, so it changes nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qs
+
+from tagfake.contract.schema import Violation
+from tagfake.contract.spec import OperationContract, Param
+from tagfake.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
+from tagfake.pipeline.call import SCOPE_KEY, Call
+from tagfake.pipeline.http import (
+    ASGIApp,
+    BodyTooLarge,
+    Receive,
+    Scope,
+    Send,
+    header,
+    read_body,
+    replay,
+)
+
+_INT = re.compile(r"-?\d{1,18}")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(raw: bytes, max_depth: int) -> Any:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("The request body is not valid UTF-8.") from None
+    try:
+        doc = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise BadRequest(f"The JSON body is nested deeper than {max_depth} levels.") from None
+    except ValueError:
+        raise BadRequest("The request body is not valid JSON.") from None
+    if depth_exceeds(doc, max_depth):
+        raise BadRequest(f"The JSON body is nested deeper than {max_depth} levels.")
+    return doc
+
+
+def depth_exceeds(doc: Any, limit: int) -> bool:
+    """Iterative, so a hostile body cannot exhaust the stack."""
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > limit:
+                return True
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def coerce(param: Param, raw: str) -> Any:
+    """A path or query string as the type its schema names (left as text when it does not fit)."""
+    kind = param.type
+    if kind == "integer" and _INT.fullmatch(raw):
+        return int(raw)
+    if kind == "number" and _NUMBER.fullmatch(raw):
+        return float(raw)
+    if kind == "boolean" and raw in {"true", "false"}:
+        return raw == "true"
+    return raw
+
+
+def resource_named(template: str, param: str) -> str:
+    """`/conversations/{uuid}/tags` and `uuid` → "Conversation": what a bad id fails to name."""
+    parts = template.strip("/").split("/")
+    marker = "{" + param + "}"
+    if marker in parts and parts.index(marker) > 0:
+        word = parts[parts.index(marker) - 1]
+        return word[:-1].capitalize() if word.endswith("s") else word.capitalize()
+    return "Resource"
+
+
+def is_json_media(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and "+json" in media)
+
+
+class RequestCheck:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_json_depth: int) -> None:
+        self.app = app
+        self.limit = max_body_bytes
+        self.depth = max_json_depth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        call: Call | None = scope.get(SCOPE_KEY)
+        if call is None or call.operation is None:
+            await self.app(scope, receive, send)
+            return
+        op = call.operation
+        self._check_params(call, op, scope)
+        if op.body_media:
+            raw = await self._read(scope, receive)
+            receive = replay(raw, receive)
+            call.body = self._check_body(call, op, scope, raw)
+        await self.app(scope, receive, send)
+
+    async def _read(self, scope: Scope, receive: Receive) -> bytes:
+        declared = header(scope, "content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            raise PayloadTooLarge(self.limit)
+        try:
+            return await read_body(receive, self.limit)
+        except BodyTooLarge:
+            raise PayloadTooLarge(self.limit) from None
+
+    def _check_body(self, call: Call, op: OperationContract, scope: Scope, raw: bytes) -> Any:
+        if not raw.strip():
+            doc: Any = {}
+            if not op.body_required:
+                return None
+        else:
+            if not is_json_media(header(scope, "content-type")):
+                raise UnsupportedMediaType("The request body must be sent as application/json.")
+            doc = parse_json(raw, self.depth)
+        if op.body is not None:
+            problems = op.body.violations(doc)
+            if problems:
+                raise call.vendor.invalid(op.operation_id, problems)
+        return doc
+
+    def _check_params(self, call: Call, op: OperationContract, scope: Scope) -> None:
+        path_values = scope.get("path_params", {})
+        query: dict[str, list[str]] = {}
+        if any(p.location == "query" for p in op.params):
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        problems: list[Violation] = []
+        for p in op.params:
+            if p.location == "path":
+                value = path_values.get(p.name)
+                if value is None or not p.schema.is_valid(coerce(p, str(value))):
+                    raise NotFound(resource_named(op.path, p.name))
+            elif p.location == "query":
+                values = query.get(p.name)
+                if values is None:
+                    if p.required:
+                        problems.append(Violation("", f'"{p.name}" is a required property'))
+                    continue
+                problems += [
+                    Violation(p.name, v.message) for v in p.schema.violations(coerce(p, values[-1]))
+                ]
+        if problems:
+            raise call.vendor.invalid(op.operation_id, problems)

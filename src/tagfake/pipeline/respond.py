@@ -1,0 +1,151 @@
+"""Every answer on a vendor route leaves through here: domain errors become the vendor's
+envelope, nothing unexpected leaks a stack trace, and the answer is checked against the spec."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from starlette.exceptions import HTTPException
+
+from tagfake.contract.spec import OperationContract, VendorContract
+from tagfake.errors import MethodNotAllowed, RouteNotFound, ServerFault, TagfakeError
+from tagfake.pipeline.call import SCOPE_KEY, Call
+from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send, dumps
+from tagfake.settings import ValidationMode
+
+log = logging.getLogger("tagfake.validation")
+
+VIOLATIONS_HEADER = "x-tagfake-violations"
+# The shared responses a router-made answer (no operation matched) is checked against.
+_ROUTER_RESPONSES = {404: "NotFound", 405: "MethodNotAllowed", 501: "NotImplemented"}
+
+
+def check_response(
+    contract: VendorContract, operation: OperationContract | None, status: int, body: Any
+) -> list[str]:
+    """Where the answer breaks the spec; empty when it keeps it."""
+    if operation is not None:
+        documented, schema = operation.response_schema(status)
+        where = f"{operation.operation_id} {status}"
+        if not documented:
+            return [f"{where}: status {status} is not documented for this operation"]
+    else:
+        name = _ROUTER_RESPONSES.get(status)
+        if name is None:
+            return []
+        where = f"{name} {status}"
+        if name not in contract.shared_responses:
+            return [f"{where}: components.responses.{name} is missing from the spec"]
+        schema = contract.shared_responses[name]
+    if schema is None:
+        return []
+    return [f"{where}: {v}" for v in schema.violations(body, limit=5)]
+
+
+class Respond:
+    def __init__(self, app: ASGIApp, *, mode: ValidationMode) -> None:
+        self.app = app
+        self.mode = mode
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        call: Call | None = scope.get(SCOPE_KEY)
+        if call is None:
+            await self.app(scope, receive, send)
+            return
+        held: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                held["start"] = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    held["done"] = True
+                    await self._finish(call, held["start"], b"".join(chunks), send)
+            else:
+                await send(message)
+
+        try:
+            if _has_line_break(scope):
+                raise RouteNotFound(scope["path"])
+            try:
+                await self.app(scope, receive, capture)
+            except HTTPException as exc:
+                raise _router_error(call, scope, exc.status_code) from None
+        except TagfakeError as exc:
+            if "start" in held:
+                raise
+            await self._error(call, exc, send)
+        except Exception:
+            if "start" in held:
+                raise
+            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            await self._error(call, ServerFault(), send)
+
+    async def _error(self, call: Call, exc: TagfakeError, send: Send) -> None:
+        status, body, headers = call.vendor.render_error(exc, call.runtime)
+        payload = dumps(body)
+        raw = [(b"content-type", b"application/json")]
+        raw += [(k.lower().encode(), v.encode("latin-1")) for k, v in headers.items()]
+        start = {"type": "http.response.start", "status": status, "headers": raw}
+        await self._finish(call, start, payload, send)
+
+    async def _finish(self, call: Call, start: Message, payload: bytes, send: Send) -> None:
+        status = int(start["status"])
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        if self.mode != "off":
+            problems = self._violations(call, status, headers, payload)
+            if problems:
+                call.violations.extend(problems)
+                log.warning("response breaks the %s contract: %s", call.vendor.slug, problems)
+                if self.mode == "enforce":
+                    status, body, extra = call.vendor.render_error(ServerFault(), call.runtime)
+                    payload = dumps(body)
+                    headers = [(b"content-type", b"application/json")]
+                    headers += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
+                summary = " | ".join(problems)[:2000]
+                headers.append((VIOLATIONS_HEADER.encode(), _ascii(summary)))
+        headers.append((b"content-length", str(len(payload)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+    @staticmethod
+    def _violations(
+        call: Call, status: int, headers: list[tuple[bytes, bytes]], payload: bytes
+    ) -> list[str]:
+        ctype = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+        if not payload:
+            body: Any = None
+        elif b"json" not in ctype.lower():
+            return [f"status {status}: answer is {ctype.decode('latin-1') or 'untyped'}, not JSON"]
+        else:
+            try:
+                body = json.loads(payload)
+            except ValueError:
+                return [f"status {status}: answer is not valid JSON"]
+        return check_response(call.contract, call.operation, status, body)
+
+
+def _router_error(call: Call, scope: Scope, status: int) -> TagfakeError:
+    """Starlette's own 404/405 for a partial route match, as the vendor's error."""
+    allow = call.contract.methods_for(scope["path"][len(call.mount) :] or "/")
+    if status == 405 and allow:
+        return MethodNotAllowed(scope["method"].upper(), allow)
+    return RouteNotFound(scope["path"])
+
+
+def _has_line_break(scope: Scope) -> bool:
+    raw = scope.get("raw_path") or b""
+    return (
+        "\n" in scope["path"]
+        or "\r" in scope["path"]
+        or b"%0a" in raw.lower()
+        or (b"%0d" in raw.lower())
+    )
+
+
+def _ascii(text: str) -> bytes:
+    return text.encode("ascii", "backslashreplace").replace(b"\r", b" ").replace(b"\n", b" ")

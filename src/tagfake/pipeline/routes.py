@@ -1,0 +1,31 @@
+"""After connexion's routing: an unknown path is the vendor's 404, a known path with another
+method its 405 (CommBox: 501), with an `Allow` header computed from the spec."""
+
+from __future__ import annotations
+
+from tagfake.errors import MethodNotAllowed, RouteNotFound
+from tagfake.pipeline.call import SCOPE_KEY, Call
+from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send
+
+ROUTING_CONTEXT = "connexion_routing"
+
+
+class RouteCheck:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        call: Call | None = scope.get(SCOPE_KEY)
+        if call is not None:
+            routing = scope.get("extensions", {}).get(ROUTING_CONTEXT, {})
+            op_id = routing.get("operation_id")
+            method = scope["method"].upper()
+            if op_id is None or method in {"HEAD", "OPTIONS"}:
+                sub = scope["path"][len(call.mount) :] or "/"
+                allow = call.contract.methods_for(sub)
+                # A path value the route's type refuses (`/profiles/abc`) names nothing: 404.
+                if allow is None or method in allow:
+                    raise RouteNotFound(scope["path"])
+                raise MethodNotAllowed(method, allow)
+            call.operation = call.contract.operations[op_id]
+        await self.app(scope, receive, send)

@@ -1,0 +1,87 @@
+"""Every setting in one frozen dataclass, with `TAGFAKE_<FIELD>` environment overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, get_args
+
+ValidationMode = Literal["off", "report", "enforce"]
+LogFormat = Literal["text", "json"]
+
+VENDORS: tuple[str, ...] = ("healvi", "commbox", "zapini", "nexor")
+
+
+def data_dir() -> Path:
+    """Where the bundled specs and fixtures are: inside the wheel, or at the checkout's root."""
+    packaged = Path(__file__).resolve().parent / "_data"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    vendors: tuple[str, ...] = VENDORS
+    # Serve a single vendor at its own base path (`/api/v1/...`) instead of under `/<vendor>`.
+    single_vendor: bool = False
+    specs_dir: Path = field(default_factory=lambda: data_dir() / "specs")
+    fixtures_dir: Path = field(default_factory=lambda: data_dir() / "fixtures")
+    validation: ValidationMode = "report"
+    max_body_bytes: int = 1024 * 1024
+    max_json_depth: int = 32
+    seed: int | None = None
+    state_file: Path | None = None
+    log_format: LogFormat = "text"
+    rate_limits: bool = False
+    journal_size: int = 1000
+
+    def __post_init__(self) -> None:
+        unknown = [v for v in self.vendors if v not in VENDORS]
+        if unknown or not self.vendors:
+            raise ValueError(f"unknown vendor(s) {unknown or '(none)'}; choose from {VENDORS}")
+        if self.single_vendor and len(self.vendors) != 1:
+            raise ValueError("single-vendor mode serves exactly one vendor")
+        if self.validation not in get_args(ValidationMode):
+            raise ValueError(f"validation must be one of {get_args(ValidationMode)}")
+        if self.log_format not in get_args(LogFormat):
+            raise ValueError(f"log format must be one of {get_args(LogFormat)}")
+        if self.max_body_bytes < 1 or self.max_json_depth < 2:
+            raise ValueError("max_body_bytes must be >= 1 and max_json_depth >= 2")
+
+    def replace(self, **changes: object) -> Settings:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Defaults, then `TAGFAKE_*` variables, then explicit overrides (CLI flags)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(f"TAGFAKE_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _parse(f.name, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _parse(name: str, raw: str) -> object:
+    if name in {"port", "max_body_bytes", "max_json_depth", "seed", "journal_size"}:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"TAGFAKE_{name.upper()} must be an integer, not {raw!r}") from None
+    if name in {"single_vendor", "rate_limits"}:
+        if raw.lower() not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+            raise ValueError(f"TAGFAKE_{name.upper()} must be true or false, not {raw!r}")
+        return raw.lower() in {"1", "true", "yes", "on"}
+    if name == "vendors":
+        return tuple(v.strip() for v in raw.split(",") if v.strip())
+    if name in {"specs_dir", "fixtures_dir", "state_file"}:
+        return Path(raw)
+    return raw

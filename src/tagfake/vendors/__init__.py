@@ -1,0 +1,1 @@
+"""One package per faked vendor: its rules (backend), its wire shape (envelope), its handlers."""

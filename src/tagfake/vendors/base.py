@@ -1,0 +1,81 @@
+"""What every vendor package provides to the pipeline: auth, envelope, fixtures, backend."""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from tagfake.contract.schema import Violation
+from tagfake.errors import Invalid, TagfakeError
+from tagfake.fixtures import FixtureDoc
+from tagfake.state.model import Namespace
+
+if TYPE_CHECKING:
+    from tagfake.runtime import Runtime
+
+Body = Any
+ErrorReply = tuple[int, Body, dict[str, str]]
+
+_REQUIRED = re.compile(r'^"(?P<name>.+)" is a required property$')
+
+
+class Vendor(ABC):
+    slug: ClassVar[str]
+    #: The vendor's own base path; tagfake mounts it under `/<slug>` when serving several vendors.
+    base_path: ClassVar[str]
+    title: ClassVar[str]
+    #: Entity kinds this vendor puts tags on, e.g. ("conversations",).
+    entity_kinds: ClassVar[tuple[str, ...]]
+    #: Where a new user finds the credential to send, for the start banner.
+    auth_hint: ClassVar[str]
+
+    def mount_path(self, single_vendor: bool) -> str:
+        return self.base_path.rstrip("/") if single_vendor else f"/{self.slug}{self.base_path}"
+
+    @abstractmethod
+    def credential(self, headers: Mapping[str, str]) -> str | None:
+        """The credential sent with a request, or None when none was sent."""
+
+    @abstractmethod
+    def render_error(self, error: TagfakeError, runtime: Runtime) -> ErrorReply:
+        """The vendor's status, body and headers for a domain error."""
+
+    @abstractmethod
+    def tenant_schema(self) -> dict[str, Any]:
+        """JSON Schema of one tenant in a fixture file."""
+
+    @abstractmethod
+    def load_tenant(
+        self, doc: FixtureDoc, tenant: str, runtime: Runtime
+    ) -> tuple[Namespace, list[str]]:
+        """Build a tenant's namespace and credentials from a checked fixture document."""
+
+    @abstractmethod
+    def make_backend(self, runtime: Runtime) -> Any:
+        """The object whose methods implement the operations (snake_case of each operationId)."""
+
+    def invalid(self, operation_id: str, violations: list[Violation]) -> TagfakeError:
+        """A request that breaks its schema, as the vendor reports it. Override for own texts."""
+        fields: dict[str, list[str]] = {}
+        for v in violations:
+            field, text = field_message(v)
+            fields.setdefault(field, []).append(text)
+        first = next(iter(fields.values()))[0] if fields else "The given data was invalid."
+        return Invalid(first, fields)
+
+    def banner(self, tenant: str, credentials: list[str], namespace: Namespace) -> list[str]:
+        """Lines printed at start for one tenant: credentials and a few ids to copy."""
+        ids = ", ".join(list(namespace.tags)[:3])
+        return [f"{tenant}: credential {credentials[0] if credentials else '-'}; tags {ids}"]
+
+
+def field_message(v: Violation) -> tuple[str, str]:
+    """A violation as (dotted field, Laravel-style sentence)."""
+    m = _REQUIRED.match(v.message)
+    if m:
+        field = f"{v.path}.{m['name']}" if v.path else m["name"]
+        return field, f"The {field} field is required."
+    field = v.path or "body"
+    return field, f"The {field} field is invalid: {v.message}"

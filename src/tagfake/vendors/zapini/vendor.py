@@ -1,0 +1,96 @@
+"""Zapini: Bearer tokens (user and `sk_` instance tokens, each bound to one tenant)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from tagfake.errors import TagfakeError
+from tagfake.fixtures import FixtureDoc
+from tagfake.state.model import Namespace, Record
+from tagfake.vendors import fixture_helpers as fx
+from tagfake.vendors.base import ErrorReply, Vendor
+from tagfake.vendors.bearer import bearer_token
+from tagfake.vendors.zapini import envelope
+from tagfake.vendors.zapini.backend import KIND, ZapiniBackend, key_of
+
+if TYPE_CHECKING:
+    from tagfake.runtime import Runtime
+
+
+class Zapini(Vendor):
+    slug = "zapini"
+    base_path = "/api/v1"
+    title = "Zapini API 1.2.0"
+    entity_kinds = (KIND,)
+    auth_hint = "Authorization: Bearer <token>"
+
+    def credential(self, headers: Mapping[str, str]) -> str | None:
+        return bearer_token(headers)
+
+    def render_error(self, error: TagfakeError, runtime: Runtime) -> ErrorReply:
+        return envelope.render_error(error)
+
+    def tenant_schema(self) -> dict[str, Any]:
+        tag = fx.strings(
+            {"required": ["id", "name", "color"]},
+            id=fx.UUID,
+            name={"type": "string", "minLength": 1, "maxLength": 50},
+            color={"type": "string", "pattern": "^#[0-9A-Fa-f]{6}$"},
+            created_at=fx.TIMESTAMP,
+            updated_at=fx.TIMESTAMP,
+        )
+        conversation = fx.strings(
+            {"required": ["id"]},
+            id=fx.UUID,
+            display_name={"type": ["string", "null"]},
+            contact_number={"type": "string"},
+            tags={"type": "array", "items": fx.UUID},
+        )
+        return fx.strings(
+            {"required": ["credentials"]},
+            credentials=fx.CREDENTIALS_SCHEMA,
+            tags={"type": "array", "items": tag},
+            conversations={"type": "array", "items": conversation},
+        )
+
+    def load_tenant(
+        self, doc: FixtureDoc, tenant: str, runtime: Runtime
+    ) -> tuple[Namespace, list[str]]:
+        now = runtime.now_iso()
+
+        def to_tag(raw: Record, path: str) -> Record:
+            created = raw.get("created_at", now)
+            return {
+                "id": key_of(raw["id"]),
+                "name": raw["name"],
+                "color": raw["color"],
+                "created_at": created,
+                "updated_at": raw.get("updated_at", created),
+            }
+
+        tags = fx.tags_of(doc, tenant, to_tag, key=key_of)
+        seen: dict[str, str] = {}
+        for key, tag in tags.items():
+            folded = tag["name"].casefold()
+            if folded in seen:
+                raise doc.error(f"tenants.{tenant}.tags", f"tag name {tag['name']!r} is used twice")
+            seen[folded] = key
+
+        def to_conversation(raw: Record) -> Record:
+            return {
+                "id": key_of(raw["id"]),
+                "display_name": raw.get("display_name"),
+                "contact_number": str(raw.get("contact_number", "")),
+            }
+
+        conversations = fx.entities_of(
+            doc, tenant, KIND, tags, to_conversation, key=key_of, tag_key=key_of
+        )
+        return fx.namespace(tags, {KIND: conversations}), fx.credential_list(doc, tenant)
+
+    def make_backend(self, runtime: Runtime) -> ZapiniBackend:
+        return ZapiniBackend(runtime.store, runtime.clock)
+
+
+VENDOR = Zapini()
