@@ -24,8 +24,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from tagfake import __version__
+from tagfake.admin.backend import AdminBackend
+from tagfake.admin.surface import SURFACE as ADMIN
+from tagfake.contract.spec import compile_contract
 from tagfake.pipeline.auth import Auth
-from tagfake.pipeline.guard import Guard
+from tagfake.pipeline.faults import Faults
+from tagfake.pipeline.guard import ADMIN_PREFIX, Guard, Mount
+from tagfake.pipeline.journal import JournalRecorder
+from tagfake.pipeline.ratelimit import RateLimit
 from tagfake.pipeline.requests import RequestCheck
 from tagfake.pipeline.respond import Respond
 from tagfake.pipeline.routes import RouteCheck
@@ -36,8 +42,8 @@ from tagfake.vendors.common import snake
 log = logging.getLogger("tagfake")
 
 
-def handler_resolver(slug: str) -> Resolver:
-    module = importlib.import_module(f"tagfake.vendors.{slug}.handlers")
+def handler_resolver(module_name: str) -> Resolver:
+    module = importlib.import_module(module_name)
 
     def resolve(operation_id: str) -> Callable[..., Any]:
         fn: Callable[..., Any] = getattr(module, snake(operation_id))
@@ -51,17 +57,32 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     if runtime is None:
         runtime = Runtime.build(settings)
         runtime.load_fixtures()
-    mounts = {v.mount_path(settings.single_vendor): slug for slug, v in runtime.vendors.items()}
+    mounts = [
+        Mount(
+            vendor.mount_path(settings.single_vendor),
+            vendor,
+            runtime.contracts[slug],
+            runtime.backends[slug],
+        )
+        for slug, vendor in runtime.vendors.items()
+    ]
+    admin_spec = settings.specs_dir / "admin.openapi.yaml"
+    mounts.append(
+        Mount(ADMIN_PREFIX, ADMIN, compile_contract("admin", admin_spec), AdminBackend(runtime))
+    )
     pipeline = [
         ServerErrorMiddleware,
         ExceptionMiddleware,
         # Serves each spec at `<mount>/openapi.json`, ahead of auth, as vendors publish theirs.
         SwaggerUIMiddleware,
         partial(Guard, runtime=runtime, mounts=mounts),
+        JournalRecorder,
         partial(Respond, mode=settings.validation),
         RoutingMiddleware,
         RouteCheck,
+        Faults,
         Auth,
+        RateLimit,
         partial(
             RequestCheck,
             max_body_bytes=settings.max_body_bytes,
@@ -71,12 +92,17 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         ContextMiddleware,
     ]
     app = AsyncApp(__name__, middlewares=pipeline)
-    for prefix, slug in mounts.items():
+    for m in mounts:
+        is_admin = m.surface is ADMIN
         app.add_api(
-            spec_path(settings, slug),
-            base_path=prefix or "/",
-            name=slug,
-            resolver=handler_resolver(slug),
+            admin_spec if is_admin else spec_path(settings, m.surface.slug),
+            base_path=m.prefix or "/",
+            name=m.surface.slug,
+            resolver=handler_resolver(
+                "tagfake.admin.handlers"
+                if is_admin
+                else f"tagfake.vendors.{m.surface.slug}.handlers"
+            ),
             validate_responses=False,
             swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
         )
@@ -86,11 +112,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         return JSONResponse(
             {
                 "tagfake": __version__,
-                "vendors": {slug: f"{base}{prefix}" for prefix, slug in mounts.items()},
+                "vendors": {
+                    m.surface.slug: f"{base}{m.prefix}" for m in mounts if m.surface.is_vendor
+                },
+                "admin": f"{base}{ADMIN_PREFIX}",
             }
         )
 
-    if "" not in mounts:
+    if all(m.prefix for m in mounts):
         app.add_url_rule("/", "index", index, methods=["GET"])
     _RUNTIMES[id(app)] = runtime
     return app

@@ -72,9 +72,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"tagfake {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_parser(sub)
+    from tagfake.contract.cli import register as register_contract
+    from tagfake.testing.cli import register as register_admin
+
+    register_contract(sub)
+    register_admin(sub)
     args = parser.parse_args(argv)
-    handlers = {"serve": cmd_serve}
-    return handlers[args.command](args)
+    handler = getattr(args, "handler", cmd_serve)
+    code: int = handler(args)
+    return code
 
 
 if __name__ == "__main__":

@@ -20,8 +20,8 @@ class Unauthorized(TagfakeError):
 class NotFound(TagfakeError):
     """The resource does not exist, or belongs to another tenant (never told apart)."""
 
-    def __init__(self, what: str = "Resource") -> None:
-        super().__init__(f"{what} not found")
+    def __init__(self, what: str = "Resource", message: str | None = None) -> None:
+        super().__init__(message or f"{what} not found")
         self.what = what
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tagfake.admin.faults import FaultBook
+from tagfake.admin.journal import Journal
+from tagfake.admin.ratelimit import RateLimiter
 from tagfake.clock import Clock, rfc3339
 from tagfake.contract.spec import VendorContract, compile_contract
 from tagfake.fixtures import FixtureDoc, FixtureError, check_schema, parse_fixture
@@ -34,10 +38,19 @@ class Runtime:
     vendors: dict[str, Vendor] = field(default_factory=dict)
     contracts: dict[str, VendorContract] = field(default_factory=dict)
     backends: dict[str, Any] = field(default_factory=dict)
+    journal: Journal = field(default_factory=lambda: Journal(1000))
+    faults: FaultBook = field(default_factory=FaultBook)
+    limiter: RateLimiter = field(default_factory=lambda: RateLimiter(False))
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @classmethod
     def build(cls, settings: Settings, store: Store | None = None) -> Runtime:
-        rt = cls(settings=settings, store=store or MemoryStore(settings.seed))
+        rt = cls(
+            settings=settings,
+            store=store or MemoryStore(settings.seed),
+            journal=Journal(settings.journal_size),
+            limiter=RateLimiter(settings.rate_limits),
+        )
         for slug in settings.vendors:
             vendor = load_vendor(slug)
             rt.vendors[slug] = vendor
@@ -94,6 +107,13 @@ class Runtime:
                 self.store.drop(slug, tenant)
                 continue
             self.apply_fixture(slug, doc, tenant)
+
+    def reset_harness(self) -> None:
+        """Journal, fault rules, clock and rate-limit windows back to their start."""
+        self.journal.clear()
+        self.faults.clear()
+        self.clock.unfreeze()
+        self.limiter.set_enabled(self.settings.rate_limits)
 
     def now_iso(self) -> str:
         return rfc3339(self.clock.now())

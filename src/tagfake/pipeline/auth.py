@@ -13,12 +13,13 @@ class Auth:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         call: Call | None = scope.get(SCOPE_KEY)
-        if call is not None:
+        if call is not None and call.vendor.is_vendor:
             credential = call.vendor.credential(headers_dict(scope))
             if credential is None:
                 raise Unauthorized(missing=True)
             tenant = call.runtime.store.tenant_of(call.vendor.slug, credential)
             if tenant is None:
                 raise Unauthorized(missing=False)
+            call.credential = credential
             call.tenant = tenant
         await self.app(scope, receive, send)

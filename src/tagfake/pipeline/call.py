@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tagfake.contract.spec import OperationContract, VendorContract
-from tagfake.vendors.base import Vendor
+from tagfake.vendors.base import Surface
 
 if TYPE_CHECKING:
     from tagfake.runtime import Runtime
@@ -18,18 +18,19 @@ SCOPE_KEY = "tagfake.call"
 @dataclass
 class Call:
     runtime: Runtime
-    vendor: Vendor
+    vendor: Surface
     contract: VendorContract
     mount: str
+    backend: Any
     operation: OperationContract | None = None
+    credential: str | None = None
     tenant: str | None = None
     body: Any = None
+    #: The request body as read (journal), when the pipeline got as far as reading it.
+    raw_body: bytes | None = None
     violations: list[str] = field(default_factory=list)
+    #: What a fault rule did to this request; the answer is then not checked against the spec.
     fault: str | None = None
-
-    @property
-    def backend(self) -> Any:
-        return self.runtime.backends[self.vendor.slug]
 
 
 _current: contextvars.ContextVar[Call] = contextvars.ContextVar("tagfake_call")

@@ -2,38 +2,50 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+from tagfake.contract.spec import VendorContract
 from tagfake.pipeline.call import SCOPE_KEY, Call, bind
 from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send
 from tagfake.runtime import Runtime
+from tagfake.vendors.base import Surface
 
 ADMIN_PREFIX = "/__admin"
 
 
+@dataclass(frozen=True)
+class Mount:
+    prefix: str
+    surface: Surface
+    contract: VendorContract
+    backend: Any
+
+
 class Guard:
-    def __init__(self, app: ASGIApp, *, runtime: Runtime, mounts: dict[str, str]) -> None:
+    def __init__(self, app: ASGIApp, *, runtime: Runtime, mounts: list[Mount]) -> None:
         self.app = app
         self.runtime = runtime
-        # Longest prefix first, so "" (CommBox served alone at the root) is tried last.
-        self.mounts = sorted(mounts.items(), key=lambda kv: len(kv[0]), reverse=True)
+        # Longest prefix first, so "" (CommBox served alone at the root) is tried last; the
+        # admin prefix is longer than "" and so always wins over a root-mounted vendor.
+        self.mounts = sorted(mounts, key=lambda m: len(m.prefix), reverse=True)
 
-    def vendor_for(self, path: str) -> tuple[str, str] | None:
-        if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
-            return None
-        for prefix, slug in self.mounts:
-            if path == prefix or path.startswith(prefix + "/") or prefix == "":
-                return prefix, slug
+    def mount_for(self, path: str) -> Mount | None:
+        for m in self.mounts:
+            if path == m.prefix or path.startswith(m.prefix + "/") or m.prefix == "":
+                return m
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            found = self.vendor_for(scope["path"])
-            if found is not None:
-                prefix, slug = found
+            m = self.mount_for(scope["path"])
+            if m is not None:
                 call = Call(
                     runtime=self.runtime,
-                    vendor=self.runtime.vendors[slug],
-                    contract=self.runtime.contracts[slug],
-                    mount=prefix,
+                    vendor=m.surface,
+                    contract=m.contract,
+                    mount=m.prefix,
+                    backend=m.backend,
                 )
                 scope[SCOPE_KEY] = call
                 bind(call)

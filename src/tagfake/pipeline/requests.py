@@ -104,6 +104,7 @@ class RequestCheck:
         self._check_params(call, op, scope)
         if op.body_media:
             raw = await self._read(scope, receive)
+            call.raw_body = raw
             receive = replay(raw, receive)
             call.body = self._check_body(call, op, scope, raw)
         await self.app(scope, receive, send)

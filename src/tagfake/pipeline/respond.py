@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from tagfake.contract.spec import OperationContract, VendorContract
 from tagfake.errors import MethodNotAllowed, RouteNotFound, ServerFault, TagfakeError
 from tagfake.pipeline.call import SCOPE_KEY, Call
+from tagfake.pipeline.faults import DropConnection
 from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send, dumps
 from tagfake.settings import ValidationMode
 
@@ -75,6 +76,8 @@ class Respond:
                 await self.app(scope, receive, capture)
             except HTTPException as exc:
                 raise _router_error(call, scope, exc.status_code) from None
+        except DropConnection:
+            raise
         except TagfakeError as exc:
             if "start" in held:
                 raise
@@ -88,7 +91,7 @@ class Respond:
     async def _error(self, call: Call, exc: TagfakeError, send: Send) -> None:
         status, body, headers = call.vendor.render_error(exc, call.runtime)
         payload = dumps(body)
-        raw = [(b"content-type", b"application/json")]
+        raw = [] if _has(headers, "content-type") else [(b"content-type", b"application/json")]
         raw += [(k.lower().encode(), v.encode("latin-1")) for k, v in headers.items()]
         start = {"type": "http.response.start", "status": status, "headers": raw}
         await self._finish(call, start, payload, send)
@@ -96,7 +99,7 @@ class Respond:
     async def _finish(self, call: Call, start: Message, payload: bytes, send: Send) -> None:
         status = int(start["status"])
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-        if self.mode != "off":
+        if self.mode != "off" and call.fault is None:
             problems = self._violations(call, status, headers, payload)
             if problems:
                 call.violations.extend(problems)
@@ -104,7 +107,11 @@ class Respond:
                 if self.mode == "enforce":
                     status, body, extra = call.vendor.render_error(ServerFault(), call.runtime)
                     payload = dumps(body)
-                    headers = [(b"content-type", b"application/json")]
+                    headers = (
+                        []
+                        if _has(extra, "content-type")
+                        else [(b"content-type", b"application/json")]
+                    )
                     headers += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
                 summary = " | ".join(problems)[:2000]
                 headers.append((VIOLATIONS_HEADER.encode(), _ascii(summary)))
@@ -135,6 +142,10 @@ def _router_error(call: Call, scope: Scope, status: int) -> TagfakeError:
     if status == 405 and allow:
         return MethodNotAllowed(scope["method"].upper(), allow)
     return RouteNotFound(scope["path"])
+
+
+def _has(headers: dict[str, str], name: str) -> bool:
+    return any(k.lower() == name for k in headers)
 
 
 def _has_line_break(scope: Scope) -> bool:

@@ -21,8 +21,34 @@ ErrorReply = tuple[int, Body, dict[str, str]]
 _REQUIRED = re.compile(r'^"(?P<name>.+)" is a required property$')
 
 
-class Vendor(ABC):
+class Surface(ABC):
+    """An HTTP surface served through the pipeline: a vendor, or tagfake's own admin API."""
+
     slug: ClassVar[str]
+    #: False for the admin API: no credential, no tenant, no journal entry.
+    is_vendor: ClassVar[bool] = True
+    #: (requests, seconds) of the vendor's documented rate limit, enforced in rate-limit mode.
+    rate_limit: ClassVar[tuple[int, int] | None] = None
+
+    @abstractmethod
+    def credential(self, headers: Mapping[str, str]) -> str | None:
+        """The credential sent with a request, or None when none was sent."""
+
+    @abstractmethod
+    def render_error(self, error: TagfakeError, runtime: Runtime) -> ErrorReply:
+        """The surface's status, body and headers for a domain error."""
+
+    def invalid(self, operation_id: str, violations: list[Violation]) -> TagfakeError:
+        """A request that breaks its schema, as the surface reports it. Override for own texts."""
+        fields: dict[str, list[str]] = {}
+        for v in violations:
+            field, text = field_message(v)
+            fields.setdefault(field, []).append(text)
+        first = next(iter(fields.values()))[0] if fields else "The given data was invalid."
+        return Invalid(first, fields)
+
+
+class Vendor(Surface):
     #: The vendor's own base path; tagfake mounts it under `/<slug>` when serving several vendors.
     base_path: ClassVar[str]
     title: ClassVar[str]
@@ -33,14 +59,6 @@ class Vendor(ABC):
 
     def mount_path(self, single_vendor: bool) -> str:
         return self.base_path.rstrip("/") if single_vendor else f"/{self.slug}{self.base_path}"
-
-    @abstractmethod
-    def credential(self, headers: Mapping[str, str]) -> str | None:
-        """The credential sent with a request, or None when none was sent."""
-
-    @abstractmethod
-    def render_error(self, error: TagfakeError, runtime: Runtime) -> ErrorReply:
-        """The vendor's status, body and headers for a domain error."""
 
     @abstractmethod
     def tenant_schema(self) -> dict[str, Any]:
@@ -55,15 +73,6 @@ class Vendor(ABC):
     @abstractmethod
     def make_backend(self, runtime: Runtime) -> Any:
         """The object whose methods implement the operations (snake_case of each operationId)."""
-
-    def invalid(self, operation_id: str, violations: list[Violation]) -> TagfakeError:
-        """A request that breaks its schema, as the vendor reports it. Override for own texts."""
-        fields: dict[str, list[str]] = {}
-        for v in violations:
-            field, text = field_message(v)
-            fields.setdefault(field, []).append(text)
-        first = next(iter(fields.values()))[0] if fields else "The given data was invalid."
-        return Invalid(first, fields)
 
     def banner(self, tenant: str, credentials: list[str], namespace: Namespace) -> list[str]:
         """Lines printed at start for one tenant: credentials and a few ids to copy."""

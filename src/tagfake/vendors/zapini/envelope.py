@@ -46,5 +46,7 @@ def render_error(error: e.TagfakeError) -> ErrorReply:
         case e.TooManyRequests():
             status, body, _ = _err(429, "RATE_LIMITED", error.message)
             return status, body, {"Retry-After": str(error.retry_after)}
+        case e.ServerFault():
+            return _err(error.status, "SERVER_ERROR", "Internal server error.")
         case _:
             return _err(500, "SERVER_ERROR", "Internal server error.")

@@ -24,6 +24,7 @@ class Zapini(Vendor):
     title = "Zapini API 1.2.0"
     entity_kinds = (KIND,)
     auth_hint = "Authorization: Bearer <token>"
+    rate_limit = (100, 15 * 60)  # documented: "100 requests / 15 min"
 
     def credential(self, headers: Mapping[str, str]) -> str | None:
         return bearer_token(headers)

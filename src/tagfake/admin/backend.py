@@ -1,0 +1,150 @@
+"""What the admin operations do, on the runtime (no HTTP here)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from tagfake import __version__
+from tagfake.admin.faults import FaultSpecError
+from tagfake.admin.journal import JournalQuery
+from tagfake.clock import rfc3339
+from tagfake.errors import Invalid, NotFound
+from tagfake.fixtures import FixtureDoc, FixtureError
+
+if TYPE_CHECKING:
+    from tagfake.runtime import Runtime
+
+
+def _fixture_problem(exc: FixtureError) -> Invalid:
+    return Invalid(str(exc), {"document": [exc.message]})
+
+
+class AdminBackend:
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+
+    def _vendor(self, slug: str) -> None:
+        if slug not in self.rt.vendors:
+            raise NotFound("Vendor", f"vendor {slug!r} is not served here")
+
+    def health(self) -> dict[str, Any]:
+        rt = self.rt
+        now = datetime.now(UTC)
+        return {
+            "status": "ok",
+            "version": __version__,
+            "vendors": {
+                slug: v.mount_path(rt.settings.single_vendor) for slug, v in rt.vendors.items()
+            },
+            "store": type(rt.store).__name__.removesuffix("Store").lower(),
+            "state_file": str(rt.settings.state_file) if rt.settings.state_file else None,
+            "seed": rt.settings.seed,
+            "validation": rt.settings.validation,
+            "started_at": rfc3339(rt.started_at),
+            "uptime_seconds": round((now - rt.started_at).total_seconds(), 3),
+        }
+
+    def reset(self, vendor: str | None, tenant: str | None) -> dict[str, Any]:
+        if vendor is not None:
+            self._vendor(vendor)
+        elif tenant is not None:
+            raise Invalid("Name the vendor of the tenant.", {"vendor": ["required with tenant"]})
+        self.rt.reset(vendor, tenant)
+        if vendor is None:
+            self.rt.reset_harness()
+        return {"reset": {"vendor": vendor, "tenant": tenant}}
+
+    def seed(self, body: dict[str, Any]) -> dict[str, Any]:
+        vendor = body["vendor"]
+        self._vendor(vendor)
+        try:
+            if "scenario" in body:
+                if not self.rt.fixture_file(vendor, body["scenario"]).is_file():
+                    raise NotFound("Scenario", f"no scenario {body['scenario']!r} for {vendor}")
+                doc = self.rt.read_fixture(vendor, body["scenario"])
+            else:
+                inline = FixtureDoc(file="<document>", data=body["document"], lines={})  # type: ignore[arg-type]
+                doc = self.rt.check_fixture(vendor, inline)
+            tenant = body.get("tenant")
+            if tenant is not None and tenant not in doc.data["tenants"]:
+                raise NotFound("Tenant", f"no tenant {tenant!r} in that fixture")
+            loaded = self.rt.apply_fixture(vendor, doc, tenant)
+        except FixtureError as exc:
+            raise _fixture_problem(exc) from None
+        except ValueError as exc:  # a credential another tenant already holds
+            raise Invalid(str(exc), {"document": [str(exc)]}) from None
+        return {"vendor": vendor, "tenants": loaded}
+
+    def state(self, vendor: str, tenant: str) -> dict[str, Any]:
+        self._vendor(vendor)
+        if tenant not in self.rt.store.tenants(vendor):
+            raise NotFound("Tenant", f"{vendor} has no tenant {tenant!r}")
+        with self.rt.store.read(vendor, tenant) as ns:
+            return {
+                "vendor": vendor,
+                "tenant": tenant,
+                "credentials": self.rt.store.credentials(vendor, tenant),
+                "tags": [dict(t) for t in ns.tags.values()],
+                "groups": [dict(g) for g in ns.groups.values()],
+                "entities": {
+                    kind: [
+                        {"id": key, "attrs": dict(e.attrs), "tags": list(e.tags)}
+                        for key, e in items.items()
+                    ]
+                    for kind, items in ns.entities.items()
+                },
+            }
+
+    def journal(self, query: JournalQuery) -> dict[str, Any]:
+        return self.rt.journal.query(query)
+
+    def clear_journal(self) -> dict[str, Any]:
+        return {"cleared": self.rt.journal.clear()}
+
+    def faults(self) -> dict[str, Any]:
+        return {"faults": [r.to_dict() for r in self.rt.faults.rules()]}
+
+    def add_fault(self, spec: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self.rt.faults.add(spec).to_dict()
+        except FaultSpecError as exc:
+            raise Invalid(str(exc), {"effect": [str(exc)]}) from None
+
+    def delete_fault(self, rule_id: str) -> dict[str, Any]:
+        rule = self.rt.faults.remove(rule_id)
+        if rule is None:
+            raise NotFound("Fault", f"no fault rule {rule_id!r}")
+        return rule.to_dict()
+
+    def clear_faults(self) -> dict[str, Any]:
+        return {"cleared": self.rt.faults.clear()}
+
+    def clock(self) -> dict[str, Any]:
+        return {"now": rfc3339(self.rt.clock.now()), "frozen": self.rt.clock.frozen}
+
+    def set_clock(self, body: dict[str, Any]) -> dict[str, Any]:
+        clock = self.rt.clock
+        if body.get("release"):
+            clock.unfreeze()
+        if "at" in body:
+            clock.freeze(datetime.fromisoformat(body["at"].replace("Z", "+00:00")))
+        elif body.get("freeze"):
+            clock.freeze()
+        if "advance_seconds" in body:
+            clock.advance(float(body["advance_seconds"]))
+        return self.clock()
+
+    def rate_limits(self) -> dict[str, Any]:
+        return {
+            "enabled": self.rt.limiter.enabled,
+            "limits": {
+                slug: {"requests": v.rate_limit[0], "seconds": v.rate_limit[1]}
+                for slug, v in self.rt.vendors.items()
+                if v.rate_limit is not None
+            },
+        }
+
+    def set_rate_limits(self, enabled: bool) -> dict[str, Any]:
+        self.rt.limiter.set_enabled(enabled)
+        return self.rate_limits()

@@ -1,0 +1,60 @@
+"""The request journal: every vendor request with its answer, bounded, oldest dropped first."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class JournalQuery:
+    vendor: str | None = None
+    tenant: str | None = None
+    operation: str | None = None
+    method: str | None = None
+    path: str | None = None
+    status: int | None = None
+    limit: int | None = None
+
+    def accepts(self, entry: dict[str, Any]) -> bool:
+        return (
+            (self.vendor is None or entry["vendor"] == self.vendor)
+            and (self.tenant is None or entry["tenant"] == self.tenant)
+            and (self.operation is None or entry["operation_id"] == self.operation)
+            and (self.method is None or entry["method"] == self.method.upper())
+            and (self.path is None or self.path in entry["path"])
+            and (self.status is None or entry["status"] == self.status)
+        )
+
+
+class Journal:
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._entries: deque[dict[str, Any]] = deque(maxlen=capacity)
+        self._ids = itertools.count(1)
+        self._dropped = 0
+        self._lock = threading.Lock()
+
+    def record(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            if len(self._entries) == self.capacity:
+                self._dropped += 1
+            self._entries.append({"id": next(self._ids), **entry})
+
+    def query(self, q: JournalQuery) -> dict[str, Any]:
+        with self._lock:
+            found = [e for e in self._entries if q.accepts(e)]
+            total, dropped = len(self._entries), self._dropped
+        if q.limit is not None:
+            found = found[-q.limit :]
+        return {"entries": found, "total": total, "dropped": dropped, "capacity": self.capacity}
+
+    def clear(self) -> int:
+        with self._lock:
+            n = len(self._entries)
+            self._entries.clear()
+            self._dropped = 0
+            return n

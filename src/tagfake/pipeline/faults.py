@@ -1,0 +1,100 @@
+"""Makes the vendor misbehave on purpose: the admin API's fault rules and the per-request
+`X-Tagfake-Fault` header. Runs after routing (rules match operationIds), before auth."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tagfake import errors as e
+from tagfake.admin.faults import HEADER, FaultSpecError, Target
+from tagfake.pipeline.call import SCOPE_KEY, Call
+from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send, header, headers_dict
+
+# A 200 whose body stops half-way: the client's JSON parser must cope.
+MALFORMED_BODY = b'{"data": [{"id": "'
+
+
+class DropConnection(Exception):
+    """Raised where no transport can be closed (an in-process client): the call fails."""
+
+
+def _as_error(status: int) -> e.TagfakeError:
+    """A status as the domain error each vendor already knows how to shape."""
+    known: dict[int, e.TagfakeError] = {
+        400: e.BadRequest("Bad Request"),
+        401: e.Unauthorized(),
+        404: e.NotFound(),
+        409: e.Conflict("Conflict"),
+        413: e.PayloadTooLarge(0),
+        415: e.UnsupportedMediaType("Unsupported Media Type"),
+        422: e.Invalid("The given data was invalid."),
+        429: e.TooManyRequests(1),
+    }
+    return known.get(status, e.ServerFault(status))
+
+
+async def drop(receive: Receive) -> None:
+    """Close the client's connection without a word, where the server lets us reach it.
+
+    Under uvicorn `receive` is bound to the request cycle, which holds the transport; once the
+    loop has seen the connection lost, returning without an answer is silent."""
+    cycle: Any = getattr(receive, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is None:
+        raise DropConnection
+    transport.abort()
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
+class Faults:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        call: Call | None = scope.get(SCOPE_KEY)
+        if call is None or not call.vendor.is_vendor or call.operation is None:
+            await self.app(scope, receive, send)
+            return
+        wanted = header(scope, HEADER)
+        rules = call.runtime.faults
+        if wanted is None and not rules.rules():
+            await self.app(scope, receive, send)
+            return
+        credential = call.vendor.credential(headers_dict(scope))
+        target = Target(
+            vendor=call.vendor.slug,
+            operation=call.operation.operation_id,
+            method=scope["method"].upper(),
+            path=scope["path"],
+            tenant=call.runtime.store.tenant_of(call.vendor.slug, credential or ""),
+        )
+        try:
+            rule = rules.pick(target, wanted)
+        except FaultSpecError as exc:
+            raise e.BadRequest(f"X-Tagfake-Fault: {exc}") from None
+        if rule is None:
+            await self.app(scope, receive, send)
+            return
+        call.fault = rule.describe()
+        kind = rule.effect["kind"]
+        if kind == "delay":
+            await asyncio.sleep(rule.delay_seconds())
+            call.fault = f"{call.fault} (then answered normally)"
+            await self.app(scope, receive, send)
+        elif kind == "status":
+            raise _as_error(int(rule.effect["status"]))
+        elif kind == "rate_limit":
+            raise e.TooManyRequests(int(rule.effect.get("retry_after", 1)))
+        elif kind == "drop":
+            await drop(receive)
+        else:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
+            await send({"type": "http.response.body", "body": MALFORMED_BODY})
