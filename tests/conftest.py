@@ -89,8 +89,28 @@ def settings() -> Settings:
     return Settings(validation="enforce", seed=1234)
 
 
+_APPS: dict[Settings, World] = {}
+
+
+@pytest.fixture(scope="session")
+def _app_cache() -> Iterator[dict[Settings, World]]:
+    """One app per distinct Settings for the whole run; closed at the end."""
+    yield _APPS
+    for w in _APPS.values():
+        w.http.__exit__(None, None, None)
+    _APPS.clear()
+
+
 @pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
-    app = create_app(settings)
-    with TestClient(app, raise_server_exceptions=False) as http:
-        yield World(http, runtime_of(app))
+def world(settings: Settings, _app_cache: dict[Settings, World]) -> World:
+    """The app for these settings, back at its fixtures with an empty journal, no fault rules,
+    a real clock and rate limits as configured — the state every test starts from."""
+    w = _app_cache.get(settings)
+    if w is None:
+        app = create_app(settings)
+        http = TestClient(app, raise_server_exceptions=False)
+        http.__enter__()
+        w = _app_cache[settings] = World(http, runtime_of(app))
+    w.runtime.reset()
+    w.runtime.reset_harness()
+    return w

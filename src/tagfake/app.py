@@ -5,9 +5,11 @@ The request pipeline is the middleware list below, in order; handlers know nothi
 
 from __future__ import annotations
 
+import copy
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -16,10 +18,10 @@ from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.routing import RoutingMiddleware
-from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
+from connexion.spec import Specification
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -31,11 +33,12 @@ from tagfake.pipeline.auth import Auth
 from tagfake.pipeline.faults import Faults
 from tagfake.pipeline.guard import ADMIN_PREFIX, Guard, Mount
 from tagfake.pipeline.journal import JournalRecorder
+from tagfake.pipeline.last_resort import LastResort
 from tagfake.pipeline.ratelimit import RateLimit
 from tagfake.pipeline.requests import RequestCheck
 from tagfake.pipeline.respond import Respond
 from tagfake.pipeline.routes import RouteCheck
-from tagfake.runtime import Runtime, spec_path
+from tagfake.runtime import Runtime
 from tagfake.settings import Settings
 from tagfake.vendors.common import snake
 
@@ -50,6 +53,19 @@ def handler_resolver(module_name: str) -> Resolver:
         return fn
 
     return Resolver(function_resolver=resolve)
+
+
+@contextmanager
+def trusted_specs() -> Iterator[None]:
+    """Skip connexion's metaschema check of each spec, done on every `add_api` and again on the
+    clone it makes (about a second per app). tests/specs validates every bundled spec with
+    openapi-spec-validator, and start-up time is what the pytest plugin waits for."""
+    original = Specification.__dict__["_validate_spec"]
+    Specification._validate_spec = classmethod(lambda cls, spec: None)
+    try:
+        yield
+    finally:
+        Specification._validate_spec = original
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> AsyncApp:
@@ -71,7 +87,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         Mount(ADMIN_PREFIX, ADMIN, compile_contract("admin", admin_spec), AdminBackend(runtime))
     )
     pipeline = [
-        ServerErrorMiddleware,
+        LastResort,
         ExceptionMiddleware,
         # Serves each spec at `<mount>/openapi.json`, ahead of auth, as vendors publish theirs.
         SwaggerUIMiddleware,
@@ -92,20 +108,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         ContextMiddleware,
     ]
     app = AsyncApp(__name__, middlewares=pipeline)
-    for m in mounts:
-        is_admin = m.surface is ADMIN
-        app.add_api(
-            admin_spec if is_admin else spec_path(settings, m.surface.slug),
-            base_path=m.prefix or "/",
-            name=m.surface.slug,
-            resolver=handler_resolver(
-                "tagfake.admin.handlers"
-                if is_admin
-                else f"tagfake.vendors.{m.surface.slug}.handlers"
-            ),
-            validate_responses=False,
-            swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
-        )
+    with trusted_specs():
+        for m in mounts:
+            _add_api(app, m)
 
     async def index(request: Request) -> JSONResponse:
         base = str(request.base_url).rstrip("/")
@@ -126,6 +131,21 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
 
 _RUNTIMES: dict[int, Runtime] = {}
+
+
+def _add_api(app: AsyncApp, m: Mount) -> None:
+    is_admin = m.surface is ADMIN
+    app.add_api(
+        # The document parsed once at start; connexion may resolve references in place.
+        copy.deepcopy(m.contract.document),
+        base_path=m.prefix,
+        name=m.surface.slug,
+        resolver=handler_resolver(
+            "tagfake.admin.handlers" if is_admin else f"tagfake.vendors.{m.surface.slug}.handlers"
+        ),
+        validate_responses=False,
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
+    )
 
 
 def runtime_of(app: AsyncApp) -> Runtime:

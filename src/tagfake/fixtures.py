@@ -44,12 +44,15 @@ class FixtureDoc:
         return FixtureError(self.file, self.line_of(path), f"{path or '(top)'}: {message}")
 
 
+_SCALARS = yaml.constructor.SafeConstructor()
+
+
 def _construct(node: yaml.Node, path: str, lines: dict[str, int], file: Path) -> Any:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = yaml.safe_load(yaml.serialize(key_node))
+            key = _SCALARS.construct_object(key_node, deep=True)
             if not isinstance(key, str | int):
                 raise FixtureError(file, key_node.start_mark.line + 1, "keys must be strings")
             key = str(key)
@@ -62,7 +65,7 @@ def _construct(node: yaml.Node, path: str, lines: dict[str, int], file: Path) ->
             _construct(item, f"{path}.{i}" if path else str(i), lines, file)
             for i, item in enumerate(node.value)
         ]
-    return yaml.safe_load(yaml.serialize(node))
+    return _SCALARS.construct_object(node, deep=True)
 
 
 def parse_fixture(file: Path) -> FixtureDoc:
@@ -76,7 +79,7 @@ def parse_fixture(file: Path) -> FixtureDoc:
 def parse_fixture_text(text: str, file: Path | str = "<inline>") -> FixtureDoc:
     path = Path(file)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else None
@@ -115,9 +118,11 @@ def check_schema(doc: FixtureDoc, vendor: str, tenant_schema: dict[str, Any]) ->
         },
     }
     compiled = CompiledSchema({}, schema)
-    problems = compiled.violations(doc.data, limit=1)
+    problems = compiled.violations(doc.data, limit=10)
     if problems:
-        raise doc.error(problems[0].path, problems[0].message)
+        # Everything wrong at the first place (a typo is both "unexpected" and "missing").
+        where = problems[0].path
+        raise doc.error(where, "; ".join(p.message for p in problems if p.path == where))
     for name in doc.data["tenants"]:
         if not TENANT_NAME.fullmatch(name):
             raise doc.error(f"tenants.{name}", "tenant names are lowercase letters, digits and -")

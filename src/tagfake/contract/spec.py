@@ -12,6 +12,8 @@ import yaml
 
 from tagfake.contract.schema import CompiledSchema, deref
 
+# libyaml when PyYAML was built with it: the specs are parsed at every app start.
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 
@@ -154,7 +156,7 @@ def compile_contract(vendor: str, path: Path) -> VendorContract:
 @cache
 def _load_cached(path: Path, mtime: float) -> dict[str, Any]:
     with path.open(encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
+        doc = yaml.load(fh, Loader=SAFE_LOADER)
     if not isinstance(doc, dict):
         raise ValueError(f"{path}: not an OpenAPI document")
     return doc

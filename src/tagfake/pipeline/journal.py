@@ -19,7 +19,7 @@ def _decoded(raw: bytes | None) -> Any:
         return None
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return raw[:_MAX_TEXT].decode("utf-8", "replace")
 
 

@@ -127,6 +127,9 @@ class RequestCheck:
             if not is_json_media(header(scope, "content-type")):
                 raise UnsupportedMediaType("The request body must be sent as application/json.")
             doc = parse_json(raw, self.depth)
+            wants_object = op.body is not None and op.body.json_schema.get("type") == "object"
+            if wants_object and not isinstance(doc, dict):
+                raise BadRequest("The request body must be a JSON object.")
         if op.body is not None:
             problems = op.body.violations(doc)
             if problems:
