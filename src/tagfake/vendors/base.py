@@ -58,7 +58,10 @@ class Vendor(Surface):
     auth_hint: ClassVar[str]
 
     def mount_path(self, single_vendor: bool) -> str:
-        return self.base_path.rstrip("/") if single_vendor else f"/{self.slug}{self.base_path}"
+        """`/<slug><base path>` beside other vendors, the base path alone when served alone;
+        never a trailing slash (CommBox's base path is the root: "/commbox" or "")."""
+        path = self.base_path if single_vendor else f"/{self.slug}{self.base_path}"
+        return path.rstrip("/")
 
     @abstractmethod
     def tenant_schema(self) -> dict[str, Any]:
