@@ -445,3 +445,25 @@ def test_a_seed_makes_generated_ids_repeat_after_a_reset(world: World) -> None:
     admin(world, "POST", "/reset")
     again = create_zapini_tag(world, "Seeded").json()["data"]["tag"]["id"]
     assert first == again
+
+
+@pytest.mark.parametrize(
+    ("vendor", "path"),
+    [
+        ("healvi", "/profiles/101"),
+        ("commbox", "/tags"),
+        ("zapini", "/tags"),
+        ("nexor", "/tags"),
+    ],
+)
+def test_an_injected_status_keeps_its_status_in_every_vendors_envelope(
+    world: World, vendor: str, path: str
+) -> None:
+    client = world.client(vendor, "acme")
+    r = client.http.get(
+        client.prefix + path, headers={**client.headers, "X-Tagfake-Fault": "status=503"}
+    )
+    assert r.status_code == 503
+    body = r.json()
+    assert isinstance(body, dict)
+    assert body  # the vendor's envelope, not an empty answer
