@@ -1,0 +1,5 @@
+"""`python -m tagfake` is `tagfake`."""
+
+from tagfake.cli import main
+
+raise SystemExit(main())
