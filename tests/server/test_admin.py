@@ -123,7 +123,7 @@ def test_reset_refuses_malformed_json(world: World) -> None:
 
 
 # -- seed -------------------------------------------------------------------------------------
-DOC = {
+DOC: dict[str, Any] = {
     "vendor": "zapini",
     "tenants": {
         "initech": {
@@ -155,7 +155,7 @@ def test_seed_an_inline_document_adds_a_tenant_reachable_by_its_credential(world
 
 def test_seed_a_bad_document_changes_nothing_and_says_where(world: World) -> None:
     before = world.snapshot()
-    bad = {**DOC, "tenants": {"initech": {**DOC["tenants"]["initech"], "colour": "x"}}}  # type: ignore[dict-item]
+    bad = {**DOC, "tenants": {"initech": {**DOC["tenants"]["initech"], "colour": "x"}}}
     body = problem(admin(world, "POST", "/seed", json={"vendor": "zapini", "document": bad}), 422)
     assert "tenants.initech" in body["detail"]
     assert world.snapshot() == before
@@ -165,7 +165,7 @@ def test_seed_refuses_a_credential_another_tenant_holds(world: World) -> None:
     taken = {
         **DOC,
         "tenants": {"initech": {**DOC["tenants"]["initech"], "credentials": [ZAPINI_TOKEN]}},
-    }  # type: ignore[dict-item]
+    }
     before = world.snapshot()
     problem(admin(world, "POST", "/seed", json={"vendor": "zapini", "document": taken}), 422)
     assert world.snapshot() == before
@@ -230,7 +230,7 @@ def test_journal_does_not_record_admin_calls_and_can_be_cleared(world: World) ->
 def test_journal_is_bounded_and_drops_the_oldest(world: World) -> None:
     capacity = world.runtime.journal.capacity
     zapini_get(world, "/tags")
-    real = dict(world.runtime.journal.query(JournalQuery()).get("entries")[0])
+    real = dict(world.runtime.journal.query(JournalQuery())["entries"][0])
     real.pop("id")
     for _ in range(capacity + 4):
         world.runtime.journal.record(real)

@@ -56,7 +56,7 @@ def reference_accepts(vendor: str, method: str, path: str, body: Any) -> bool:
         f"https://{host}",
         method,
         ("/" + base if base else "") + path,
-        data=json.dumps(body),
+        data=json.dumps(body).encode(),
         content_type="application/json",
         headers={"Authorization": "Bearer x", "X-API-Key": "x"},
     )
@@ -83,7 +83,7 @@ json_values = st.recursive(
 
 def examples_of(op: Any) -> list[Any]:
     body = op.raw["requestBody"]
-    media = next(iter(body.get("content", {}).values()), {})
+    media: dict[str, Any] = next(iter(body.get("content", {}).values()), {})
     found = [e.get("value") for e in (media.get("examples") or {}).values()]
     if "example" in media:
         found.append(media["example"])
