@@ -24,6 +24,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src tests
+	$(BIN)/mypy --strict examples/tagsync
 
 check: lint typecheck test
 

@@ -1,4 +1,4 @@
-"""`tagfake serve | contract | specs check | ...`: thin, calls the app, contract and admin code."""
+"""tagfake: a stateful mock and contract-testing server for healvi, CommBox, Zapini and Nexor."""
 
 from __future__ import annotations
 

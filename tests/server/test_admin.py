@@ -467,3 +467,22 @@ def test_an_injected_status_keeps_its_status_in_every_vendors_envelope(
     body = r.json()
     assert isinstance(body, dict)
     assert body  # the vendor's envelope, not an empty answer
+
+
+def test_a_faulted_request_is_journaled_with_its_tenant_and_body(world: World) -> None:
+    r = world.http.post(
+        "/zapini/api/v1/tags",
+        json={"name": "Retry me", "color": "#123456"},
+        headers={"Authorization": f"Bearer {ZAPINI_TOKEN}", "X-Tagfake-Fault": "status=503"},
+    )
+    assert r.status_code == 503
+    entry = admin(world, "GET", "/journal").json()["entries"][-1]
+    assert entry["tenant"] == "acme"
+    assert entry["request"]["body"] == {"name": "Retry me", "color": "#123456"}
+    assert entry["fault"].endswith("status=503")
+
+
+def test_fault_ids_start_again_after_a_reset(world: World) -> None:
+    first = add_fault(world, {"effect": {"kind": "drop"}})["id"]
+    admin(world, "POST", "/reset")
+    assert add_fault(world, {"effect": {"kind": "drop"}})["id"] == first == "fault-1"

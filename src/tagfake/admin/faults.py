@@ -189,6 +189,7 @@ class FaultBook:
             n = len(self._rules) + len(self._from_headers)
             self._rules.clear()
             self._from_headers.clear()
+            self._serial = 0  # ids repeat per test after a reset: fault-1, fault-2, ...
             return n
 
     def pick(self, target: Target, header: str | None) -> FaultRule | None:

@@ -9,7 +9,16 @@ from typing import Any
 from tagfake import errors as e
 from tagfake.admin.faults import HEADER, FaultSpecError, Target
 from tagfake.pipeline.call import SCOPE_KEY, Call
-from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send, header, headers_dict
+from tagfake.pipeline.http import (
+    ASGIApp,
+    BodyTooLarge,
+    Receive,
+    Scope,
+    Send,
+    header,
+    headers_dict,
+    read_body,
+)
 
 # A 200 whose body stops half-way: the client's JSON parser must cope.
 MALFORMED_BODY = b'{"data": [{"id": "'
@@ -78,6 +87,13 @@ class Faults:
             await self.app(scope, receive, send)
             return
         call.fault = rule.describe()
+        # The journal shows what a faulted try sent, as for any other request.
+        call.tenant = target.tenant
+        if call.operation.body_media and rule.effect["kind"] != "delay":
+            try:
+                call.raw_body = await read_body(receive, call.runtime.settings.max_body_bytes)
+            except BodyTooLarge:
+                raise e.PayloadTooLarge(call.runtime.settings.max_body_bytes) from None
         kind = rule.effect["kind"]
         if kind == "delay":
             await asyncio.sleep(rule.delay_seconds())

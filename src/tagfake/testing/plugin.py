@@ -1,0 +1,151 @@
+"""The pytest plugin (entry point `pytest11: tagfake`): tagfake as a stand-in in your tests.
+
+Fixtures:
+
+- `tagfake_server` (session): the server. Started in a background thread on a free port of
+  127.0.0.1 the first time a test asks for it (one per pytest-xdist worker), or the server at
+  `--tagfake-url` / `TAGFAKE_URL` (a `tagfake serve` or container you run yourself).
+- `tagfake` (per test): an `AdminClient` for it (`journal()`, `seed()`, `fault()`, `state()`,
+  `clock()`, ...); the whole server is reset to its fixtures after the test.
+- `tagfake_url` (per test): `tagfake_url("zapini")` is the base URL of that vendor's API; it
+  uses `tagfake`, so the server is reset after the test too.
+- `tagfake_settings` (session): the `Settings` of the in-process server; override it in a
+  conftest.py for more than `--tagfake-validation` and `--tagfake-seed` give.
+
+Nothing starts, and nothing heavy is imported, unless a test uses these fixtures.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tagfake.testing.client import AdminClient, AdminError
+
+if TYPE_CHECKING:
+    from tagfake.settings import Settings
+    from tagfake.testing.server import ThreadedServer
+
+VendorUrl = Callable[[str], str]
+URL_ENV = "TAGFAKE_URL"
+
+
+@dataclass
+class TagfakeServer:
+    """The server the tests talk to: `url` is its root (vendors and `/__admin` below it)."""
+
+    url: str
+    admin: AdminClient
+    # The in-process server; None when it runs elsewhere (`--tagfake-url`).
+    thread: ThreadedServer | None = None
+    vendors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def external(self) -> bool:
+        return self.thread is None
+
+    def vendor_url(self, vendor: str) -> str:
+        return self.admin.vendor_url(vendor)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("tagfake", "tagfake mock server")
+    group.addoption(
+        "--tagfake-url",
+        dest="tagfake_url",
+        metavar="URL",
+        default=None,
+        help=f"use the tagfake server at this URL instead of starting one (env {URL_ENV})",
+    )
+    group.addoption(
+        "--tagfake-wait",
+        dest="tagfake_wait",
+        metavar="SECONDS",
+        type=float,
+        default=10.0,
+        help="seconds to wait for the server at --tagfake-url to answer (default 10)",
+    )
+    group.addoption(
+        "--tagfake-validation",
+        dest="tagfake_validation",
+        choices=["off", "report", "enforce"],
+        default=None,
+        help="contract validation of the in-process server (default report)",
+    )
+    group.addoption(
+        "--tagfake-seed",
+        dest="tagfake_seed",
+        metavar="N",
+        type=int,
+        default=None,
+        help="seed of the in-process server's generated ids (reproducible runs)",
+    )
+
+
+def _external_url(config: pytest.Config) -> str | None:
+    url: str | None = config.getoption("tagfake_url") or os.environ.get(URL_ENV) or None
+    return url.rstrip("/") if url else None
+
+
+def _wait_healthy(admin: AdminClient, timeout: float) -> dict[str, str]:
+    """A container may still be starting: ask its health for a while."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return dict(admin.health()["vendors"])
+        except AdminError as error:
+            if error.status is not None or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def tagfake_settings(pytestconfig: pytest.Config) -> Settings:
+    from tagfake.settings import Settings
+
+    return Settings(
+        validation=pytestconfig.getoption("tagfake_validation") or "report",
+        seed=pytestconfig.getoption("tagfake_seed"),
+    )
+
+
+@pytest.fixture(scope="session")
+def tagfake_server(request: pytest.FixtureRequest) -> Iterator[TagfakeServer]:
+    url = _external_url(request.config)
+    if url is not None:
+        admin = AdminClient(url)
+        try:
+            vendors = _wait_healthy(admin, timeout=request.config.getoption("tagfake_wait"))
+            admin.reset()  # whatever an earlier session left behind
+        except AdminError as error:
+            pytest.fail(f"tagfake at {url}: {error}", pytrace=False)
+        yield TagfakeServer(url=url, admin=admin, vendors=vendors)
+        return
+    from tagfake.testing.server import ThreadedServer
+
+    settings: Settings = request.getfixturevalue("tagfake_settings")
+    server = ThreadedServer(settings).start()
+    try:
+        admin = AdminClient(server.url)
+        yield TagfakeServer(
+            url=server.url, admin=admin, thread=server, vendors=dict(admin.health()["vendors"])
+        )
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def tagfake(tagfake_server: TagfakeServer) -> Iterator[AdminClient]:
+    admin = AdminClient(tagfake_server.url, vendors=tagfake_server.vendors)
+    yield admin
+    admin.reset()
+
+
+@pytest.fixture
+def tagfake_url(tagfake: AdminClient) -> VendorUrl:
+    return tagfake.vendor_url

@@ -1,0 +1,127 @@
+"""tagfake in a background thread, on a free port of 127.0.0.1: for tests in the same process.
+
+    with ThreadedServer() as server:
+        urllib.request.urlopen(f"{server.url}/__admin/health")
+
+The socket is bound (port 0) before uvicorn starts, so the port is known at once and no other
+process can take it in between. Nothing here touches the process's logging or signals.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import warnings
+from types import TracebackType
+from typing import Any
+
+from tagfake.settings import Settings
+
+
+class ServerStartError(RuntimeError):
+    pass
+
+
+class ThreadedServer:
+    """The app under uvicorn in a daemon thread. `start()` returns once it accepts requests."""
+
+    def __init__(self, settings: Settings | None = None, host: str = "127.0.0.1") -> None:
+        self.settings = settings or Settings(validation="report")
+        self.host = host
+        self.url = ""
+        self.port = 0
+        # Seconds from start() to accepting requests (app build included, imports excluded).
+        self.startup_seconds: float | None = None
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self._error: BaseException | None = None
+
+    def __repr__(self) -> str:
+        return f"ThreadedServer({self.url or 'not started'})"
+
+    def __enter__(self) -> ThreadedServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self, timeout: float = 10.0) -> ThreadedServer:
+        if self._thread is not None:
+            raise ServerStartError("this server was started already")
+        with warnings.catch_warnings():
+            # connexion 3.3 imports names jsonschema deprecates: not the user's tests' concern
+            # (their `filterwarnings = error` would otherwise fail the fixture).
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import uvicorn
+
+            from tagfake.app import create_app
+
+        began = time.perf_counter()
+        app = create_app(self.settings)
+        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
+        try:
+            sock.bind((self.host, 0))
+        except OSError:
+            sock.close()
+            raise
+        self._socket = sock
+        self.port = sock.getsockname()[1]
+        self.url = (
+            f"http://[{self.host}]:{self.port}"
+            if ":" in self.host
+            else (f"http://{self.host}:{self.port}")
+        )
+        config = uvicorn.Config(
+            app,
+            log_config=None,  # leave the test process's logging alone
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            ws="none",
+            timeout_graceful_shutdown=1,
+        )
+        server = uvicorn.Server(config)
+        self._server = server
+        self._thread = threading.Thread(target=self._run, name=f"tagfake-{self.port}", daemon=True)
+        self._thread.start()
+        deadline = began + timeout
+        while not server.started:
+            if self._error is not None or not self._thread.is_alive():
+                self._cleanup()
+                raise ServerStartError(f"tagfake did not start: {self._error!r}")
+            if time.perf_counter() > deadline:
+                self.stop()
+                raise ServerStartError(f"tagfake did not start within {timeout:.1f}s")
+            time.sleep(0.001)
+        self.startup_seconds = time.perf_counter() - began
+        return self
+
+    def _run(self) -> None:
+        try:
+            self._server.run(sockets=[self._socket])
+        except BaseException as exc:  # reported by start(), never lost in the thread
+            self._error = exc
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop accepting, let open requests finish (one second at most), join the thread."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
