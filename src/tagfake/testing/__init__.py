@@ -12,7 +12,7 @@ _EXPORTS = {
     "ThreadedServer": "tagfake.testing.server",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["AdminClient", "AdminError", "ThreadedServer"]
 
 
 def __getattr__(name: str) -> Any:
