@@ -63,9 +63,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     g.add_argument(
         "--restore-tag-ids",
-        type=lambda v: [int(x) for x in v.split(",") if x],
-        help="healvi: the tag ids to give the profiles back at the end "
-        "(healvi cannot show a profile's tags)",
+        action="append",
+        type=_restore,
+        default=[],
+        metavar="[PROFILE=]ID,ID",
+        help="healvi: the tag ids to give a profile (or every profile) back at the end, since "
+        "healvi cannot show a profile's tags (repeatable)",
     )
     b = p.add_argument_group("budget")
     b.add_argument(
@@ -115,6 +118,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=run)
 
 
+def _restore(value: str) -> tuple[str, list[int]]:
+    profile, _, ids = value.rpartition("=")
+    try:
+        return profile.strip() or "*", [int(x) for x in ids.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not [PROFILE=]ID,ID: {value!r}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         import hypothesis  # noqa: F401
@@ -148,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
         profile_ids=args.profile_id,
         stream=args.stream,
         objects=args.object,
-        restore_tags=args.restore_tag_ids,
+        restore_tags=dict(args.restore_tag_ids) if args.restore_tag_ids else None,
     )
     budget = Budget(
         examples=args.examples,
@@ -208,7 +219,7 @@ def _dry_run(args: argparse.Namespace, named: Any, budget: Any, run_id: str) -> 
             missing = suite.missing(prop.needs) if named.credential else None
             print(f"    {prop.check:26} {prop.title}" + (f"  [skip: {missing}]" if missing else ""))
         print(
-            f"    {'state-machine':26} up to {budget.machine_examples} runs × "
+            f"    {'state-machine':26} up to {budget.machine_examples} runs x "
             f"{budget.machine_steps} steps"
         )
         mode = args.schemathesis or ("full" if named.credential is None else "safe")

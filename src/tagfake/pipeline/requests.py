@@ -133,7 +133,7 @@ class RequestCheck:
         if op.body is not None:
             problems = op.body.violations(doc)
             if problems:
-                raise call.vendor.invalid(op.operation_id, problems)
+                raise call.vendor.invalid(op.operation_id, problems, doc)
         return doc
 
     def _check_params(self, call: Call, op: OperationContract, scope: Scope) -> None:

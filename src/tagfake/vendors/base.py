@@ -38,8 +38,11 @@ class Surface(ABC):
     def render_error(self, error: TagfakeError, runtime: Runtime) -> ErrorReply:
         """The surface's status, body and headers for a domain error."""
 
-    def invalid(self, operation_id: str, violations: list[Violation]) -> TagfakeError:
-        """A request that breaks its schema, as the surface reports it. Override for own texts."""
+    def invalid(
+        self, operation_id: str, violations: list[Violation], body: Any = None
+    ) -> TagfakeError:
+        """A request that breaks its schema, as the surface reports it (`body`: the parsed body,
+        for texts that depend on it). Override for own texts."""
         fields: dict[str, list[str]] = {}
         for v in violations:
             field, text = field_message(v)

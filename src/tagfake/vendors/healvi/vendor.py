@@ -49,7 +49,9 @@ class Healvi(Vendor):
     def render_error(self, error: TagfakeError, runtime: Runtime) -> ErrorReply:
         return envelope.render_error(error)
 
-    def invalid(self, operation_id: str, violations: list[Violation]) -> TagfakeError:
+    def invalid(
+        self, operation_id: str, violations: list[Violation], body: Any = None
+    ) -> TagfakeError:
         """Laravel's validation texts; a body that is not a JSON object is a 400."""
         fields: dict[str, list[str]] = {}
         for v in violations:

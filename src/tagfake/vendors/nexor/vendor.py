@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -34,10 +33,10 @@ _ORDER = ("", "name", "slug", "description", "tagId", "tagIds")
 NOT_AN_OBJECT = "The request body must be a JSON object."  # the pipeline's own text
 
 
-def schema_message(operation_id: str, violations: list[Violation]) -> str:
+def schema_message(operation_id: str, violations: list[Violation], body: Any = None) -> str:
     """A request that breaks its schema, in Nexor's words (one message, the first field)."""
     if operation_id == "createLeads":
-        return _lead_message(violations)
+        return _lead_message(body)
     found: dict[
         str, str
     ] = {}  # top-level field ("" = the body) -> missing | empty | choice | wrong
@@ -75,18 +74,11 @@ def _field_message(operation_id: str, field: str, kind: str) -> str:
     return "tagIds must be a non-empty array of tag ids"
 
 
-def _lead_message(violations: list[Violation]) -> str:
-    """POST /leads' body is `oneOf` lead / array, which reports only "not valid under any of the
-    schemas" with the instance in front; the instance is read back to name the lead's problem."""
-    for v in violations:
-        if v.path:
-            continue
-        try:
-            instance, _ = json.JSONDecoder().raw_decode(v.message)
-        except ValueError:
-            continue
-        if isinstance(instance, dict):
-            return lead_error(instance) or "Invalid lead"
+def _lead_message(body: Any) -> str:
+    """POST /leads' body is `oneOf` lead / array, whose failure names neither: a lead's own
+    problem is found on the lead itself."""
+    if isinstance(body, dict):
+        return lead_error(body) or "Invalid lead"
     return BULK_SIZE
 
 
@@ -103,8 +95,10 @@ class Nexor(Vendor):
     def render_error(self, error: TagfakeError, runtime: Runtime) -> ErrorReply:
         return envelope.render_error(error)
 
-    def invalid(self, operation_id: str, violations: list[Violation]) -> TagfakeError:
-        return Invalid(schema_message(operation_id, violations))
+    def invalid(
+        self, operation_id: str, violations: list[Violation], body: Any = None
+    ) -> TagfakeError:
+        return Invalid(schema_message(operation_id, violations, body))
 
     def tenant_schema(self) -> dict[str, Any]:
         text_or_null = {"type": ["string", "null"]}
