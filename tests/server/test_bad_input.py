@@ -3,6 +3,7 @@ never a 500 — the table in specs/CONVENTIONS.md."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,7 @@ from starlette.testclient import TestClient
 
 from tagfake.app import create_app
 from tagfake.settings import Settings
-from tests.conftest import World, auth_headers
+from tests.conftest import PREFIXES, World, auth_headers
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,7 @@ def settings() -> Settings:
 def send(world: World, case: Case, **kwargs: Any) -> Any:
     cred = world.credential(case.vendor, "acme")
     headers = {**auth_headers(case.vendor, cred), **kwargs.pop("headers", {})}
-    prefix = {"healvi": "/healvi/third-party/v1", "commbox": "/commbox"}.get(
-        case.vendor, {"zapini": "/zapini/api/v1", "nexor": "/nexor/api/public"}.get(case.vendor)
-    )
+    prefix = PREFIXES[case.vendor]
     method = kwargs.pop("method", case.method)
     path = kwargs.pop("path", case.path)
     r = world.http.request(method, f"{prefix}{path}", headers=headers, **kwargs)
@@ -163,8 +162,6 @@ def test_a_chunked_body_over_the_limit_is_refused_too(world: World, case: Case) 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_a_chunked_valid_body_is_read_whole(world: World, case: Case) -> None:
-    import json
-
     payload = json.dumps(case.body).encode()
 
     def chunks() -> Any:
@@ -223,13 +220,7 @@ def test_an_unsupported_method_is_the_vendors_405_or_501_with_allow(
 def test_credentials_are_checked_before_the_body(world: World, case: Case) -> None:
     r = world.http.request(
         case.method,
-        {
-            "healvi": "/healvi/third-party/v1",
-            "commbox": "/commbox",
-            "zapini": "/zapini/api/v1",
-            "nexor": "/nexor/api/public",
-        }[case.vendor]
-        + case.path,
+        PREFIXES[case.vendor] + case.path,
         content=b"{broken",
         headers={"Content-Type": "application/json"},
     )

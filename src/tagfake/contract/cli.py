@@ -96,8 +96,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     o.add_argument(
         "--report-dir",
         type=Path,
-        default=Path("tagfake-contract-report"),
-        help="where junit.xml and report.html go (./tagfake-contract-report)",
+        default=Path("reports/contract"),
+        help="where junit.xml and report.html go (./reports/contract)",
     )
     o.add_argument("--junit", type=Path, help="JUnit XML path (default <report-dir>/junit.xml)")
     o.add_argument("--html", type=Path, help="HTML path (default <report-dir>/report.html)")
@@ -144,9 +144,13 @@ def run(args: argparse.Namespace) -> int:
         print("tagfake contract: give --base-url (or set TAGFAKE_URL)", file=sys.stderr)
         return 2
     run_id = args.run_id or secrets.token_hex(3)
-    if not run_id.replace("-", "").isalnum() or run_id.lower() != run_id:
+    if not (run_id.replace("-", "").isalnum() and run_id.isascii() and len(run_id) <= 12) or (
+        run_id.lower() != run_id
+    ):
+        # Names carry the prefix; zapini allows 50 characters in a tag name.
         print(
-            "tagfake contract: --run-id must be lowercase letters, digits and '-'", file=sys.stderr
+            "tagfake contract: --run-id must be 1-12 lowercase letters, digits and '-'",
+            file=sys.stderr,
         )
         return 2
     named = Named(
