@@ -120,16 +120,19 @@ class RequestCheck:
 
     def _check_body(self, call: Call, op: OperationContract, scope: Scope, raw: bytes) -> Any:
         if not raw.strip():
-            doc: Any = {}
             if not op.body_required:
                 return None
-        else:
-            if not is_json_media(header(scope, "content-type")):
-                raise UnsupportedMediaType("The request body must be sent as application/json.")
-            doc = parse_json(raw, self.depth)
-            wants_object = op.body is not None and op.body.json_schema.get("type") == "object"
-            if wants_object and not isinstance(doc, dict):
-                raise BadRequest("The request body must be a JSON object.")
+            # A missing body reads as `{}` (so required fields are named), but is refused even
+            # where every field is optional: the contract asks for a body.
+            problems = op.body.violations({}) if op.body is not None else []
+            missing = Violation("", '"body" is a required property')
+            raise call.vendor.invalid(op.operation_id, problems or [missing], None)
+        if not is_json_media(header(scope, "content-type")):
+            raise UnsupportedMediaType("The request body must be sent as application/json.")
+        doc = parse_json(raw, self.depth)
+        wants_object = op.body is not None and op.body.json_schema.get("type") == "object"
+        if wants_object and not isinstance(doc, dict):
+            raise BadRequest("The request body must be a JSON object.")
         if op.body is not None:
             problems = op.body.violations(doc)
             if problems:

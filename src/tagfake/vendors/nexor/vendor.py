@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 
 _REQUIRED = re.compile(r'^"(?P<name>.+)" is a required property$')
 #: Which field's problem is reported when a request has several (name before slug, as Nexor).
-_ORDER = ("", "name", "slug", "description", "tagId", "tagIds")
+_ORDER = ("body", "", "name", "slug", "description", "tagId", "tagIds")
 NOT_AN_OBJECT = "The request body must be a JSON object."  # the pipeline's own text
+BODY_REQUIRED = "Request body is required"
 
 
 def schema_message(operation_id: str, violations: list[Violation], body: Any = None) -> str:
@@ -59,6 +60,8 @@ def schema_message(operation_id: str, violations: list[Violation], body: Any = N
 
 
 def _field_message(operation_id: str, field: str, kind: str) -> str:
+    if field == "body":
+        return BODY_REQUIRED
     if field == "":
         return EITHER_TAG_ID if kind == "choice" else NOT_AN_OBJECT
     if field in {"name", "slug"}:
