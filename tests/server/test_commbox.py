@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from tagfake.app import create_app, runtime_of
-from tagfake.runtime import Runtime
 from tagfake.settings import Settings
+from tests.conftest import VendorClient, World
 
 LIMIT = 2048
 SUCCESS_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$")
@@ -31,37 +30,6 @@ TAG_FIELDS = {"id", "name", "type", "groupId", "isObject", "isUser", "isChild"}
 FROZEN = datetime(2025, 8, 6, 7, 51, 52, 258194, tzinfo=UTC)
 
 
-class Reply(Protocol):
-    """An HTTP answer (httpx's through conftest, httpx2's through starlette's TestClient)."""
-
-    status_code: int
-
-    @property
-    def headers(self) -> Mapping[str, str]: ...
-    @property
-    def text(self) -> str: ...
-    def json(self, **kwargs: Any) -> Any: ...
-
-
-class Client(Protocol):
-    """What the tests use of conftest's VendorClient (it also refuses spec-breaking answers)."""
-
-    def request(self, method: str, path: str, **kwargs: Any) -> Reply: ...
-    def get(self, path: str, **kwargs: Any) -> Reply: ...
-    def post(self, path: str, **kwargs: Any) -> Reply: ...
-    def delete(self, path: str, **kwargs: Any) -> Reply: ...
-
-
-class World(Protocol):
-    """What the tests use of conftest's World."""
-
-    runtime: Runtime
-
-    def client(self, vendor: str, tenant: str | None = ...) -> Client: ...
-    def anonymous(self, vendor: str, headers: dict[str, str] | None = ...) -> Client: ...
-    def snapshot(self) -> dict[str, Any]: ...
-
-
 @pytest.fixture
 def settings() -> Settings:
     # CommBox alone (the other vendors' packages are not needed) and a small body limit.
@@ -69,17 +37,17 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def acme(world: World) -> Client:
+def acme(world: World) -> VendorClient:
     return world.client("commbox", "acme")
 
 
 @pytest.fixture
-def globex(world: World) -> Client:
+def globex(world: World) -> VendorClient:
     return world.client("commbox", "globex")
 
 
 # -- helpers ------------------------------------------------------------------------------------
-def assert_ok(response: Reply) -> Any:
+def assert_ok(response: Any) -> Any:
     """The success envelope; returns `data`."""
     assert response.status_code == 200, response.text
     body = response.json()
@@ -90,7 +58,7 @@ def assert_ok(response: Reply) -> Any:
     return body["data"]
 
 
-def assert_error(response: Reply, status: int) -> None:
+def assert_error(response: Any, status: int) -> None:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
@@ -101,15 +69,15 @@ def assert_error(response: Reply, status: int) -> None:
     assert ERROR_TIME.match(body["response_time"]), body["response_time"]
 
 
-def tags(client: Client) -> dict[int, dict[str, Any]]:
+def tags(client: VendorClient) -> dict[int, dict[str, Any]]:
     return {t["id"]: t for t in assert_ok(client.get("/tags"))}
 
 
-def groups(client: Client) -> dict[int, dict[str, Any]]:
+def groups(client: VendorClient) -> dict[int, dict[str, Any]]:
     return {g["id"]: g for g in assert_ok(client.get("/tags/groups"))}
 
 
-def create_tag(client: Client, **data: Any) -> int:
+def create_tag(client: VendorClient, **data: Any) -> int:
     created = assert_ok(client.post("/tags", json={"data": data}))
     assert set(created) == {"id"}
     assert isinstance(created["id"], str) and created["id"].isdigit()
@@ -126,7 +94,7 @@ def object_path(stream: int, obj: int, tag: int) -> str:
 
 
 # -- prefix and auth ----------------------------------------------------------------------------
-def test_get_tags_is_served_under_the_commbox_prefix_with_bearer_auth(acme: Client) -> None:
+def test_get_tags_is_served_under_the_commbox_prefix_with_bearer_auth(acme: VendorClient) -> None:
     response = acme.get("/tags")
     assert response.headers["content-type"].startswith("application/json")
     assert 40 in {t["id"] for t in assert_ok(response)}
@@ -181,7 +149,7 @@ def test_missing_credentials_change_nothing(world: World) -> None:
 
 # -- envelope -----------------------------------------------------------------------------------
 def test_success_envelope_has_string_status_and_seven_fractional_digits(
-    world: World, acme: Client
+    world: World, acme: VendorClient
 ) -> None:
     world.runtime.clock.freeze(FROZEN)
     body = acme.get("/tags/groups").json()
@@ -190,7 +158,9 @@ def test_success_envelope_has_string_status_and_seven_fractional_digits(
     assert body["response_time"] == "2025-08-06T07:51:52.2581940Z"
 
 
-def test_error_envelope_has_integer_status_and_millisecond_time(world: World, acme: Client) -> None:
+def test_error_envelope_has_integer_status_and_millisecond_time(
+    world: World, acme: VendorClient
+) -> None:
     world.runtime.clock.freeze(FROZEN)
     response = acme.delete("/tags/999999")
     assert response.json() == {
@@ -201,7 +171,7 @@ def test_error_envelope_has_integer_status_and_millisecond_time(world: World, ac
 
 
 def test_injected_server_fault_answers_500_in_the_envelope_and_changes_nothing(
-    world: World, acme: Client
+    world: World, acme: VendorClient
 ) -> None:
     before = world.snapshot()
     response = acme.post(
@@ -211,13 +181,13 @@ def test_injected_server_fault_answers_500_in_the_envelope_and_changes_nothing(
     assert world.snapshot() == before
 
 
-def test_injected_throttle_answers_429_with_retry_after(acme: Client) -> None:
+def test_injected_throttle_answers_429_with_retry_after(acme: VendorClient) -> None:
     response = acme.get("/tags", headers={"X-Tagfake-Fault": "rate_limit"})
     assert_error(response, 429)
     assert int(response.headers["retry-after"]) >= 1
 
 
-def test_throttling_is_off_by_default(acme: Client) -> None:
+def test_throttling_is_off_by_default(acme: VendorClient) -> None:
     for _ in range(120):
         assert acme.get("/tags/groups").status_code == 200
 
@@ -257,7 +227,7 @@ def test_rate_limit_mode_throttles_a_key_after_100_requests_a_minute(settings: S
     ],
 )
 def test_unsupported_method_returns_501_not_405(
-    world: World, acme: Client, method: str, path: str
+    world: World, acme: VendorClient, method: str, path: str
 ) -> None:
     before = world.snapshot()
     response = acme.request(method, path)
@@ -277,7 +247,7 @@ def test_unsupported_method_returns_501_not_405(
         "/streams/17566/objects/372235",
     ],
 )
-def test_unknown_route_under_commbox_returns_404(acme: Client, path: str) -> None:
+def test_unknown_route_under_commbox_returns_404(acme: VendorClient, path: str) -> None:
     assert_error(acme.get(path), 404)
     assert_error(acme.post(path, json={"data": {"Name": "x"}}), 404)
 
@@ -298,7 +268,7 @@ def test_unknown_route_is_404_even_without_credentials(world: World) -> None:
     ],
 )
 def test_path_id_that_is_not_an_integer_returns_404(
-    world: World, acme: Client, method: str, path: str
+    world: World, acme: VendorClient, method: str, path: str
 ) -> None:
     before = world.snapshot()
     assert_error(acme.request(method, path, json={"data": {"Name": "x"}}), 404)
@@ -306,12 +276,12 @@ def test_path_id_that_is_not_an_integer_returns_404(
 
 
 # -- POST /tags ---------------------------------------------------------------------------------
-def test_create_tag_returns_the_new_id_as_a_string(acme: Client) -> None:
+def test_create_tag_returns_the_new_id_as_a_string(acme: VendorClient) -> None:
     response = acme.post("/tags", json={"data": {"Name": "Fresh"}})
     assert assert_ok(response) == {"id": "3005"}
 
 
-def test_create_tag_applies_defaults_type_1_free_standing_object_tag(acme: Client) -> None:
+def test_create_tag_applies_defaults_type_1_free_standing_object_tag(acme: VendorClient) -> None:
     new_id = create_tag(acme, Name="Fresh")
     assert tags(acme)[new_id] == {
         "id": new_id,
@@ -324,7 +294,7 @@ def test_create_tag_applies_defaults_type_1_free_standing_object_tag(acme: Clien
     }
 
 
-def test_create_tag_keeps_type_group_and_flags(acme: Client) -> None:
+def test_create_tag_keeps_type_group_and_flags(acme: VendorClient) -> None:
     new_id = create_tag(
         acme,
         Name="Escalate",
@@ -345,24 +315,24 @@ def test_create_tag_keeps_type_group_and_flags(acme: Client) -> None:
     }
 
 
-def test_create_tag_group_zero_is_free_standing(acme: Client) -> None:
+def test_create_tag_group_zero_is_free_standing(acme: VendorClient) -> None:
     new_id = create_tag(acme, Name="Loose", TagGroupId=0)
     assert tags(acme)[new_id]["groupId"] == 0
 
 
 @pytest.mark.parametrize("tag_type", [1, 2, 3, 4, 5, 100, 101, 102, 103])
-def test_create_tag_accepts_every_tags_type(acme: Client, tag_type: int) -> None:
+def test_create_tag_accepts_every_tags_type(acme: VendorClient, tag_type: int) -> None:
     new_id = create_tag(acme, Name="t", Type=tag_type)
     assert tags(acme)[new_id]["type"] == tag_type
 
 
-def test_create_tag_names_need_not_be_unique(acme: Client) -> None:
+def test_create_tag_names_need_not_be_unique(acme: VendorClient) -> None:
     new_id = create_tag(acme, Name="VIP")
     assert [t["name"] for t in tags(acme).values()].count("VIP") == 2
     assert new_id != 40
 
 
-def test_create_tag_ids_keep_increasing(acme: Client, globex: Client) -> None:
+def test_create_tag_ids_keep_increasing(acme: VendorClient, globex: VendorClient) -> None:
     first = create_tag(acme, Name="a")
     second = create_tag(globex, Name="b")
     assert second == first + 1
@@ -384,7 +354,7 @@ def test_create_tag_ids_keep_increasing(acme: Client, globex: Client) -> None:
     ],
 )
 def test_create_tag_without_a_name_returns_400_and_changes_nothing(
-    world: World, acme: Client, body: dict[str, Any]
+    world: World, acme: VendorClient, body: dict[str, Any]
 ) -> None:
     before = world.snapshot()
     assert_error(acme.post("/tags", json=body), 400)
@@ -393,7 +363,7 @@ def test_create_tag_without_a_name_returns_400_and_changes_nothing(
 
 @pytest.mark.parametrize("bad", [0, 6, 99, 104, -1, "3", 3.5, True, None])
 def test_create_tag_unknown_type_returns_400_and_changes_nothing(
-    world: World, acme: Client, bad: Any
+    world: World, acme: VendorClient, bad: Any
 ) -> None:
     before = world.snapshot()
     assert_error(acme.post("/tags", json={"data": {"Name": "x", "Type": bad}}), 400)
@@ -412,7 +382,7 @@ def test_create_tag_unknown_type_returns_400_and_changes_nothing(
     ],
 )
 def test_create_tag_wrong_field_types_return_400(
-    world: World, acme: Client, data: dict[str, Any]
+    world: World, acme: VendorClient, data: dict[str, Any]
 ) -> None:
     before = world.snapshot()
     assert_error(acme.post("/tags", json={"data": {"Name": "x", **data}}), 400)
@@ -421,26 +391,26 @@ def test_create_tag_wrong_field_types_return_400(
 
 @pytest.mark.parametrize("group", [999, 201, -5])
 def test_create_tag_unknown_or_foreign_group_returns_404_and_changes_nothing(
-    world: World, acme: Client, group: int
+    world: World, acme: VendorClient, group: int
 ) -> None:
     before = world.snapshot()
     assert_error(acme.post("/tags", json={"data": {"Name": "x", "TagGroupId": group}}), 404)
     assert world.snapshot() == before
 
 
-def test_create_tag_rejected_request_does_not_use_up_an_id(acme: Client) -> None:
+def test_create_tag_rejected_request_does_not_use_up_an_id(acme: VendorClient) -> None:
     assert_error(acme.post("/tags", json={"data": {"Name": "x", "TagGroupId": 999}}), 404)
     assert_error(acme.post("/tags", json={"data": {"Name": ""}}), 400)
     assert create_tag(acme, Name="ok") == 3005
 
 
-def test_create_tag_in_a_group_shows_the_group(acme: Client) -> None:
+def test_create_tag_in_a_group_shows_the_group(acme: VendorClient) -> None:
     new_id = create_tag(acme, Name="Upsell", TagGroupId=101)
     assert tags(acme)[new_id]["groupId"] == 101
 
 
 # -- GET /tags ----------------------------------------------------------------------------------
-def test_get_tags_lists_items_with_id_name_type_group_and_flags(acme: Client) -> None:
+def test_get_tags_lists_items_with_id_name_type_group_and_flags(acme: VendorClient) -> None:
     listed = assert_ok(acme.get("/tags"))
     assert [t["id"] for t in listed] == [40, 2789, 2790, 2791, 2792]
     assert all(set(t) == TAG_FIELDS for t in listed)
@@ -455,14 +425,14 @@ def test_get_tags_lists_items_with_id_name_type_group_and_flags(acme: Client) ->
     }
 
 
-def test_get_tags_lists_only_the_accounts_tags(acme: Client, globex: Client) -> None:
+def test_get_tags_lists_only_the_accounts_tags(acme: VendorClient, globex: VendorClient) -> None:
     new_id = create_tag(acme, Name="acme only")
     assert new_id in tags(acme)
     assert set(tags(globex)) == {3001, 3002, 3003, 3004}
 
 
 # -- POST /tags/{TAG_ID} ------------------------------------------------------------------------
-def test_update_tag_renames_and_answers_null_id(acme: Client) -> None:
+def test_update_tag_renames_and_answers_null_id(acme: VendorClient) -> None:
     assert assert_ok(acme.post("/tags/40", json={"data": {"Name": "Very VIP"}})) == {"id": None}
     assert tags(acme)[40] == {
         "id": 40,
@@ -476,19 +446,21 @@ def test_update_tag_renames_and_answers_null_id(acme: Client) -> None:
 
 
 @pytest.mark.parametrize("field", ["TagGroupId", "Tag Group Id"])
-def test_update_tag_moves_it_into_a_group_under_either_spelling(acme: Client, field: str) -> None:
+def test_update_tag_moves_it_into_a_group_under_either_spelling(
+    acme: VendorClient, field: str
+) -> None:
     assert assert_ok(acme.post("/tags/40", json={"data": {field: 102}})) == {"id": None}
     assert tags(acme)[40]["groupId"] == 102
     assert tags(acme)[40]["name"] == "VIP"
 
 
 @pytest.mark.parametrize("field", ["TagGroupId", "Tag Group Id"])
-def test_update_tag_group_zero_makes_it_free_standing(acme: Client, field: str) -> None:
+def test_update_tag_group_zero_makes_it_free_standing(acme: VendorClient, field: str) -> None:
     assert_ok(acme.post("/tags/2789", json={"data": {field: 0}}))
     assert tags(acme)[2789]["groupId"] == 0
 
 
-def test_update_tag_name_and_group_together(acme: Client) -> None:
+def test_update_tag_name_and_group_together(acme: VendorClient) -> None:
     assert_ok(acme.post("/tags/2789", json={"data": {"Name": "Warm", "Tag Group Id": 102}}))
     assert (tags(acme)[2789]["name"], tags(acme)[2789]["groupId"]) == ("Warm", 102)
 
@@ -506,7 +478,7 @@ def test_update_tag_name_and_group_together(acme: Client) -> None:
     ],
 )
 def test_update_tag_invalid_body_returns_400_and_changes_nothing(
-    world: World, acme: Client, body: dict[str, Any]
+    world: World, acme: VendorClient, body: dict[str, Any]
 ) -> None:
     before = world.snapshot()
     assert_error(acme.post("/tags/40", json=body), 400)
@@ -515,27 +487,27 @@ def test_update_tag_invalid_body_returns_400_and_changes_nothing(
 
 @pytest.mark.parametrize("field", ["TagGroupId", "Tag Group Id"])
 def test_update_tag_unknown_group_returns_404_and_changes_nothing(
-    world: World, acme: Client, field: str
+    world: World, acme: VendorClient, field: str
 ) -> None:
     before = world.snapshot()
     assert_error(acme.post("/tags/40", json={"data": {"Name": "Renamed", field: 999}}), 404)
     assert world.snapshot() == before
 
 
-def test_update_tag_unknown_id_returns_404(world: World, acme: Client) -> None:
+def test_update_tag_unknown_id_returns_404(world: World, acme: VendorClient) -> None:
     before = world.snapshot()
     assert_error(acme.post("/tags/999999", json={"data": {"Name": "x"}}), 404)
     assert world.snapshot() == before
 
 
 # -- DELETE /tags/{TAG_ID} ----------------------------------------------------------------------
-def test_delete_tag_answers_null_id_and_removes_it(acme: Client) -> None:
+def test_delete_tag_answers_null_id_and_removes_it(acme: VendorClient) -> None:
     assert assert_ok(acme.delete("/tags/2790")) == {"id": None}
     assert 2790 not in tags(acme)
     assert_error(acme.delete("/tags/2790"), 404)
 
 
-def test_delete_tag_detaches_it_from_every_object(world: World, acme: Client) -> None:
+def test_delete_tag_detaches_it_from_every_object(world: World, acme: VendorClient) -> None:
     assert_ok(acme.post(object_path(17567, 372241, 2789)))
     assert 2789 in object_tags(world, 17566, 372236)
     assert_ok(acme.delete("/tags/2789"))
@@ -543,14 +515,14 @@ def test_delete_tag_detaches_it_from_every_object(world: World, acme: Client) ->
     assert object_tags(world, 17567, 372241) == []
 
 
-def test_delete_tag_unknown_id_returns_404(world: World, acme: Client) -> None:
+def test_delete_tag_unknown_id_returns_404(world: World, acme: VendorClient) -> None:
     before = world.snapshot()
     assert_error(acme.delete("/tags/999999"), 404)
     assert world.snapshot() == before
 
 
 # -- tags groups --------------------------------------------------------------------------------
-def test_get_tags_groups_lists_id_name_and_brand(acme: Client, globex: Client) -> None:
+def test_get_tags_groups_lists_id_name_and_brand(acme: VendorClient, globex: VendorClient) -> None:
     assert assert_ok(acme.get("/tags/groups")) == [
         {"id": 101, "name": "Sales", "brandId": "acme"},
         {"id": 102, "name": "Support", "brandId": "acme"},
@@ -560,7 +532,7 @@ def test_get_tags_groups_lists_id_name_and_brand(acme: Client, globex: Client) -
     ]
 
 
-def test_create_tags_group_returns_its_id_and_takes_tags(acme: Client) -> None:
+def test_create_tags_group_returns_its_id_and_takes_tags(acme: VendorClient) -> None:
     created = assert_ok(acme.post("/tags/groups", json={"data": {"Name": "Billing"}}))
     assert created == {"id": "202"}
     assert groups(acme)[202] == {"id": 202, "name": "Billing", "brandId": "acme"}
@@ -570,7 +542,7 @@ def test_create_tags_group_returns_its_id_and_takes_tags(acme: Client) -> None:
     assert tags(acme)[40]["groupId"] == 202
 
 
-def test_update_tags_group_renames_and_keeps_its_tags(acme: Client) -> None:
+def test_update_tags_group_renames_and_keeps_its_tags(acme: VendorClient) -> None:
     response = acme.post("/tags/groups/101", json={"data": {"Name": "Revenue"}})
     assert assert_ok(response) == {"id": None}
     assert groups(acme)[101]["name"] == "Revenue"
@@ -579,7 +551,7 @@ def test_update_tags_group_renames_and_keeps_its_tags(acme: Client) -> None:
 
 @pytest.mark.parametrize("body", [{"data": {}}, {"data": {"Name": ""}}, {"data": {"Name": " "}}])
 def test_tags_group_without_a_name_returns_400_and_changes_nothing(
-    world: World, acme: Client, body: dict[str, Any]
+    world: World, acme: VendorClient, body: dict[str, Any]
 ) -> None:
     before = world.snapshot()
     assert_error(acme.post("/tags/groups", json=body), 400)
@@ -587,13 +559,15 @@ def test_tags_group_without_a_name_returns_400_and_changes_nothing(
     assert world.snapshot() == before
 
 
-def test_update_tags_group_unknown_id_returns_404(world: World, acme: Client) -> None:
+def test_update_tags_group_unknown_id_returns_404(world: World, acme: VendorClient) -> None:
     before = world.snapshot()
     assert_error(acme.post("/tags/groups/999", json={"data": {"Name": "x"}}), 404)
     assert world.snapshot() == before
 
 
-def test_delete_tags_group_deletes_its_tags_and_detaches_them(world: World, acme: Client) -> None:
+def test_delete_tags_group_deletes_its_tags_and_detaches_them(
+    world: World, acme: VendorClient
+) -> None:
     assert object_tags(world, 17566, 372236) == [2789, 2790]
     assert assert_ok(acme.delete("/tags/groups/101")) == {"id": None}
     assert 101 not in groups(acme)
@@ -603,14 +577,14 @@ def test_delete_tags_group_deletes_its_tags_and_detaches_them(world: World, acme
     assert_error(acme.post(object_path(17566, 372235, 2789)), 404)
 
 
-def test_delete_tags_group_leaves_other_groups_tags(world: World, acme: Client) -> None:
+def test_delete_tags_group_leaves_other_groups_tags(world: World, acme: VendorClient) -> None:
     assert_ok(acme.delete("/tags/groups/102"))
     assert set(tags(acme)) == {40, 2789, 2790, 2792}
     assert object_tags(world, 17567, 372240) == []
     assert object_tags(world, 17566, 372236) == [2789, 2790]
 
 
-def test_delete_tags_group_unknown_id_returns_404(world: World, acme: Client) -> None:
+def test_delete_tags_group_unknown_id_returns_404(world: World, acme: VendorClient) -> None:
     before = world.snapshot()
     assert_error(acme.delete("/tags/groups/999"), 404)
     assert world.snapshot() == before
@@ -618,30 +592,34 @@ def test_delete_tags_group_unknown_id_returns_404(world: World, acme: Client) ->
 
 # -- tags of conversations (objects) ------------------------------------------------------------
 def test_set_object_tag_tags_the_conversation_and_answers_null_data(
-    world: World, acme: Client
+    world: World, acme: VendorClient
 ) -> None:
     assert assert_ok(acme.post(object_path(17566, 372235, 2789))) is None
     assert object_tags(world, 17566, 372235) == [40, 2789]
 
 
-def test_set_object_tag_is_idempotent(world: World, acme: Client) -> None:
+def test_set_object_tag_is_idempotent(world: World, acme: VendorClient) -> None:
     assert assert_ok(acme.post(object_path(17566, 372235, 40))) is None
     assert assert_ok(acme.post(object_path(17566, 372235, 40))) is None
     assert object_tags(world, 17566, 372235) == [40]
 
 
-def test_set_object_tag_accepts_a_tag_created_through_the_api(world: World, acme: Client) -> None:
+def test_set_object_tag_accepts_a_tag_created_through_the_api(
+    world: World, acme: VendorClient
+) -> None:
     new_id = create_tag(acme, Name="Fresh")
     assert_ok(acme.post(object_path(17567, 372241, new_id)))
     assert object_tags(world, 17567, 372241) == [new_id]
 
 
-def test_delete_object_tag_removes_it_and_answers_null_data(world: World, acme: Client) -> None:
+def test_delete_object_tag_removes_it_and_answers_null_data(
+    world: World, acme: VendorClient
+) -> None:
     assert assert_ok(acme.delete(object_path(17566, 372236, 2789))) is None
     assert object_tags(world, 17566, 372236) == [2790]
 
 
-def test_delete_object_tag_is_idempotent(world: World, acme: Client) -> None:
+def test_delete_object_tag_is_idempotent(world: World, acme: VendorClient) -> None:
     before = world.snapshot()
     assert assert_ok(acme.delete(object_path(17566, 372235, 2789))) is None
     assert object_tags(world, 17566, 372235) == [40]
@@ -659,21 +637,23 @@ def test_delete_object_tag_is_idempotent(world: World, acme: Client) -> None:
 )
 @pytest.mark.parametrize("method", ["POST", "DELETE"])
 def test_object_tag_unknown_stream_object_or_tag_returns_404_and_changes_nothing(
-    world: World, acme: Client, method: str, stream: int, obj: int, tag: int
+    world: World, acme: VendorClient, method: str, stream: int, obj: int, tag: int
 ) -> None:
     before = world.snapshot()
     assert_error(acme.request(method, object_path(stream, obj, tag)), 404)
     assert world.snapshot() == before
 
 
-def test_set_object_tag_whose_object_tag_is_false_returns_400(world: World, acme: Client) -> None:
+def test_set_object_tag_whose_object_tag_is_false_returns_400(
+    world: World, acme: VendorClient
+) -> None:
     before = world.snapshot()
     assert_error(acme.post(object_path(17566, 372235, 2792)), 400)
     assert world.snapshot() == before
 
 
 def test_set_object_tag_created_with_object_tag_false_returns_400(
-    world: World, acme: Client
+    world: World, acme: VendorClient
 ) -> None:
     new_id = create_tag(acme, Name="Customer only", ObjectTag=False, UserTag=True)
     assert_error(acme.post(object_path(17566, 372235, new_id)), 400)
@@ -698,7 +678,7 @@ def test_set_object_tag_created_with_object_tag_false_returns_400(
     ],
 )
 def test_globex_ids_from_acme_return_404_and_change_nothing(
-    world: World, acme: Client, method: str, path: str, body: Any
+    world: World, acme: VendorClient, method: str, path: str, body: Any
 ) -> None:
     before = world.snapshot()
     kwargs: dict[str, Any] = {} if body is None else {"json": body}
@@ -706,7 +686,9 @@ def test_globex_ids_from_acme_return_404_and_change_nothing(
     assert world.snapshot() == before
 
 
-def test_tags_created_by_one_account_are_invisible_to_another(acme: Client, globex: Client) -> None:
+def test_tags_created_by_one_account_are_invisible_to_another(
+    acme: VendorClient, globex: VendorClient
+) -> None:
     new_id = create_tag(acme, Name="Secret")
     assert new_id not in tags(globex)
     assert_error(globex.delete(f"/tags/{new_id}"), 404)
@@ -714,7 +696,7 @@ def test_tags_created_by_one_account_are_invisible_to_another(acme: Client, glob
     assert new_id in tags(acme)
 
 
-def test_globex_reaches_its_own_objects(world: World, globex: Client) -> None:
+def test_globex_reaches_its_own_objects(world: World, globex: VendorClient) -> None:
     assert_ok(globex.post(object_path(18001, 480003, 3001)))
     assert object_tags(world, 18001, 480003, "globex") == [3001]
 
@@ -741,14 +723,16 @@ JSON = {"Content-Type": "application/json"}
 )
 @pytest.mark.parametrize("path", ["/tags", "/tags/40", "/tags/groups", "/tags/groups/101"])
 def test_unreadable_body_returns_400_and_changes_nothing(
-    world: World, acme: Client, path: str, content: bytes, headers: dict[str, str]
+    world: World, acme: VendorClient, path: str, content: bytes, headers: dict[str, str]
 ) -> None:
     before = world.snapshot()
     assert_error(acme.post(path, content=content, headers=headers), 400)
     assert world.snapshot() == before
 
 
-def test_body_over_the_limit_returns_400_and_changes_nothing(world: World, acme: Client) -> None:
+def test_body_over_the_limit_returns_400_and_changes_nothing(
+    world: World, acme: VendorClient
+) -> None:
     before = world.snapshot()
     body = json.dumps({"data": {"Name": "x" * LIMIT}}).encode()
     assert len(body) > LIMIT
@@ -756,14 +740,14 @@ def test_body_over_the_limit_returns_400_and_changes_nothing(world: World, acme:
     assert world.snapshot() == before
 
 
-def test_body_just_under_the_limit_is_accepted(acme: Client) -> None:
+def test_body_just_under_the_limit_is_accepted(acme: VendorClient) -> None:
     body = json.dumps({"data": {"Name": "x" * (LIMIT - 40)}}).encode()
     assert len(body) <= LIMIT
     assert_ok(acme.post("/tags", content=body, headers=JSON))
 
 
 def test_json_nested_deeper_than_max_json_depth_returns_400(
-    world: World, settings: Settings, acme: Client
+    world: World, settings: Settings, acme: VendorClient
 ) -> None:
     depth = settings.max_json_depth + 5
     nested = "[" * depth + "]" * depth
@@ -773,14 +757,14 @@ def test_json_nested_deeper_than_max_json_depth_returns_400(
     assert world.snapshot() == before
 
 
-def test_json_within_max_json_depth_is_accepted(settings: Settings, acme: Client) -> None:
+def test_json_within_max_json_depth_is_accepted(settings: Settings, acme: VendorClient) -> None:
     depth = settings.max_json_depth - 3
     nested = "[" * depth + "]" * depth
     body = '{"data": {"Name": "x", "Extra": ' + nested + "}}"
     assert_ok(acme.post("/tags", content=body.encode(), headers=JSON))
 
 
-def test_json_content_type_with_charset_is_accepted(acme: Client) -> None:
+def test_json_content_type_with_charset_is_accepted(acme: VendorClient) -> None:
     response = acme.post(
         "/tags",
         content=b'{"data": {"Name": "x"}}',
@@ -789,7 +773,7 @@ def test_json_content_type_with_charset_is_accepted(acme: Client) -> None:
     assert_ok(response)
 
 
-def test_object_tag_ignores_a_body_it_does_not_take(world: World, acme: Client) -> None:
+def test_object_tag_ignores_a_body_it_does_not_take(world: World, acme: VendorClient) -> None:
     response = acme.post(
         object_path(17566, 372235, 2789),
         content=b"not json",

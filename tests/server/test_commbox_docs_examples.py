@@ -5,15 +5,16 @@ then every request example of specs/commbox.openapi.yaml, each answered in the d
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 import yaml
 
 from tagfake.runtime import Runtime
 from tagfake.settings import Settings
+from tests.conftest import VendorClient, World
 
 SPEC = Path(__file__).resolve().parents[2] / "specs" / "commbox.openapi.yaml"
 
@@ -45,38 +46,13 @@ PAGE_ERRORS = {
 PAGE_ERROR_TIME = "2025-02-06T07:51:52.258Z"
 
 
-class Reply(Protocol):
-    """An HTTP answer (httpx's through conftest, httpx2's through starlette's TestClient)."""
-
-    status_code: int
-
-    @property
-    def headers(self) -> Mapping[str, str]: ...
-    @property
-    def text(self) -> str: ...
-    def json(self, **kwargs: Any) -> Any: ...
-
-
-class Client(Protocol):
-    def request(self, method: str, path: str, **kwargs: Any) -> Reply: ...
-    def get(self, path: str, **kwargs: Any) -> Reply: ...
-    def post(self, path: str, **kwargs: Any) -> Reply: ...
-
-
-class World(Protocol):
-    runtime: Runtime
-
-    def client(self, vendor: str, tenant: str | None = ...) -> Client: ...
-    def anonymous(self, vendor: str, headers: dict[str, str] | None = ...) -> Client: ...
-
-
 @pytest.fixture
 def settings() -> Settings:
     return Settings(validation="enforce", seed=1, vendors=("commbox",))
 
 
 @pytest.fixture
-def acme(world: World) -> Client:
+def acme(world: World) -> VendorClient:
     return world.client("commbox", "acme")
 
 
@@ -118,7 +94,7 @@ def assert_like_documented_success(body: Any, example: dict[str, Any]) -> None:
 
 
 # -- the "Create a Tag" page ---------------------------------------------------------------------
-def test_create_a_tag_page_example_answers_the_documented_shape(acme: Client) -> None:
+def test_create_a_tag_page_example_answers_the_documented_shape(acme: VendorClient) -> None:
     response = acme.post("/tags", json=PAGE_REQUEST)
     assert response.status_code == 200
     body = response.json()
@@ -126,7 +102,7 @@ def test_create_a_tag_page_example_answers_the_documented_shape(acme: Client) ->
     assert body["data"]["id"].isdigit()
 
 
-def test_create_a_tag_page_example_creates_a_free_standing_miss_tag(acme: Client) -> None:
+def test_create_a_tag_page_example_creates_a_free_standing_miss_tag(acme: VendorClient) -> None:
     new_id = int(acme.post("/tags", json=PAGE_REQUEST).json()["data"]["id"])
     listed = {t["id"]: t for t in acme.get("/tags").json()["data"]}
     assert listed[new_id] == {
@@ -140,7 +116,7 @@ def test_create_a_tag_page_example_creates_a_free_standing_miss_tag(acme: Client
     }
 
 
-def page_error(world: World, status: int) -> Reply:
+def page_error(world: World, status: int) -> Any:
     """Provoke each documented error status on the page's own operation."""
     acme = world.client("commbox", "acme")
     data = PAGE_REQUEST["data"]
@@ -236,7 +212,7 @@ def test_every_operation_has_a_replayed_example() -> None:
 )
 def test_spec_example_answers_the_documented_shape(
     world: World,
-    acme: Client,
+    acme: VendorClient,
     operation: str,
     method: str,
     path: str,
@@ -251,7 +227,9 @@ def test_spec_example_answers_the_documented_shape(
     assert_like_documented_success(response.json(), documented)
 
 
-def test_published_update_example_renames_and_moves_the_tag(world: World, acme: Client) -> None:
+def test_published_update_example_renames_and_moves_the_tag(
+    world: World, acme: VendorClient
+) -> None:
     seed_example_groups(world.runtime)
     published = {"data": {"Name": "TAG Name", "Tag Group Id": 123}}
     assert acme.post("/tags/2789", json=published).status_code == 200
@@ -259,7 +237,9 @@ def test_published_update_example_renames_and_moves_the_tag(world: World, acme: 
     assert (tag["name"], tag["groupId"]) == ("TAG Name", 123)
 
 
-def test_documented_set_object_tag_call_tags_the_conversation(world: World, acme: Client) -> None:
+def test_documented_set_object_tag_call_tags_the_conversation(
+    world: World, acme: VendorClient
+) -> None:
     # The docs' example: https://api.wispp.com/streams/17566/objects/372235/tags/2789
     assert acme.post("/streams/17566/objects/372235/tags/2789").json()["data"] is None
     carried = world.runtime.backends["commbox"].object_tags("acme", 17566, 372235)

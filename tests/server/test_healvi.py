@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
-import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from tagfake.app import create_app
-from tagfake.runtime import Runtime
 from tagfake.settings import Settings
+from tests.conftest import VendorClient, World
 
 LIMIT = 2048
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -37,24 +36,6 @@ PROFILE_FIELDS = {
 }
 
 
-class Client(Protocol):
-    """What the tests use of conftest's VendorClient (it also refuses spec-breaking answers)."""
-
-    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response: ...
-    def get(self, path: str, **kwargs: Any) -> httpx.Response: ...
-    def post(self, path: str, **kwargs: Any) -> httpx.Response: ...
-
-
-class World(Protocol):
-    """What the tests use of conftest's World."""
-
-    runtime: Runtime
-
-    def client(self, vendor: str, tenant: str | None = ...) -> Client: ...
-    def anonymous(self, vendor: str, headers: dict[str, str] | None = ...) -> Client: ...
-    def snapshot(self) -> dict[str, Any]: ...
-
-
 @pytest.fixture
 def settings() -> Settings:
     # healvi alone (the other vendors' packages are not needed) and a small body limit.
@@ -62,16 +43,16 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def acme(world: World) -> Client:
+def acme(world: World) -> VendorClient:
     return world.client("healvi", "acme")
 
 
 @pytest.fixture
-def globex(world: World) -> Client:
+def globex(world: World) -> VendorClient:
     return world.client("healvi", "globex")
 
 
-def sync(client: Client, profile_id: int | str, tags: Any) -> httpx.Response:
+def sync(client: VendorClient, profile_id: int | str, tags: Any) -> Any:
     return client.post(f"/profiles/{profile_id}/tags", json={"tags": tags})
 
 
@@ -80,15 +61,15 @@ def carried(world: World, profile_id: str, tenant: str = "acme") -> list[str]:
         return sorted(ns.kind("profiles")[profile_id].tags, key=int)
 
 
-def tag_ids(response: httpx.Response) -> list[int]:
+def tag_ids(response: Any) -> list[int]:
     return [t["id"] for t in response.json()["data"]]
 
 
-def titles(response: httpx.Response) -> list[tuple[int, str]]:
+def titles(response: Any) -> list[tuple[int, str]]:
     return [(t["id"], t["title"]) for t in response.json()["data"]]
 
 
-def assert_422(response: httpx.Response, field: str, text: str) -> None:
+def assert_422(response: Any, field: str, text: str) -> None:
     assert response.status_code == 422
     assert response.json() == {"message": text, "errors": {field: [text]}}
 
@@ -98,7 +79,7 @@ UNAUTHENTICATED = {"message": "Unauthenticated."}
 
 
 # -- prefix and auth ---------------------------------------------------------------------------
-def test_profile_is_served_under_the_healvi_prefix_with_bearer_auth(acme: Client) -> None:
+def test_profile_is_served_under_the_healvi_prefix_with_bearer_auth(acme: VendorClient) -> None:
     response = acme.get("/profiles/101")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
@@ -145,7 +126,7 @@ def test_every_credential_of_a_tenant_reaches_that_tenant(world: World) -> None:
 
 
 # -- GET /profiles/{id} ------------------------------------------------------------------------
-def test_get_profile_returns_data_profile_without_tags_field(acme: Client) -> None:
+def test_get_profile_returns_data_profile_without_tags_field(acme: VendorClient) -> None:
     response = acme.get("/profiles/102")
     assert response.status_code == 200
     profile = response.json()["data"]
@@ -158,28 +139,28 @@ def test_get_profile_returns_data_profile_without_tags_field(acme: Client) -> No
 
 @pytest.mark.parametrize("profile_id", ["999", "201", "abc", "-1", "1.5", "99999999999999999999"])
 def test_get_profile_unknown_other_tenant_or_non_integer_id_returns_404(
-    acme: Client, profile_id: str
+    acme: VendorClient, profile_id: str
 ) -> None:
     response = acme.get(f"/profiles/{profile_id}")
     assert response.status_code == 404
     assert response.json() == NOT_FOUND
 
 
-def test_get_profile_is_not_changed_by_a_sync(acme: Client) -> None:
+def test_get_profile_is_not_changed_by_a_sync(acme: VendorClient) -> None:
     before = acme.get("/profiles/101").json()
     assert sync(acme, 101, [{"title": "New"}]).status_code == 200
     assert acme.get("/profiles/101").json() == before
 
 
 # -- sync: attach by id ------------------------------------------------------------------------
-def test_sync_profile_tags_attaches_existing_tags_by_id(world: World, acme: Client) -> None:
+def test_sync_profile_tags_attaches_existing_tags_by_id(world: World, acme: VendorClient) -> None:
     response = sync(acme, 103, [{"id": 2}, {"id": 4}])
     assert response.status_code == 200
     assert titles(response) == [(2, "Newsletter"), (4, "Newsletter")]
     assert carried(world, "103") == ["2", "4"]
 
 
-def test_sync_profile_tags_id_wins_over_title(world: World, acme: Client) -> None:
+def test_sync_profile_tags_id_wins_over_title(world: World, acme: VendorClient) -> None:
     before = world.snapshot()["counters"]
     response = sync(acme, 103, [{"id": 1, "title": "Something else"}])
     assert response.status_code == 200
@@ -190,7 +171,7 @@ def test_sync_profile_tags_id_wins_over_title(world: World, acme: Client) -> Non
 
 
 def test_sync_profile_tags_unknown_id_returns_422_and_changes_nothing(
-    world: World, acme: Client
+    world: World, acme: VendorClient
 ) -> None:
     before = world.snapshot()
     response = sync(acme, 101, [{"id": 2}, {"title": "Would be new"}, {"id": 999}])
@@ -199,14 +180,14 @@ def test_sync_profile_tags_unknown_id_returns_422_and_changes_nothing(
     assert carried(world, "101") == ["1", "3"]
 
 
-def test_sync_profile_tags_rejected_request_does_not_consume_an_id(acme: Client) -> None:
+def test_sync_profile_tags_rejected_request_does_not_consume_an_id(acme: VendorClient) -> None:
     assert sync(acme, 101, [{"title": "A"}, {"id": 999}]).status_code == 422
     assert tag_ids(sync(acme, 103, [{"title": "A"}])) == [14]
 
 
 # -- sync: create by title ---------------------------------------------------------------------
 def test_sync_profile_tags_title_only_creates_new_tag_with_next_id(
-    world: World, acme: Client
+    world: World, acme: VendorClient
 ) -> None:
     world.runtime.clock.freeze(datetime(2024, 5, 2, 9, 30, tzinfo=UTC))
     response = sync(acme, 101, [{"id": 1}, {"id": None, "title": "Rückruf erwünscht"}])
@@ -222,7 +203,7 @@ def test_sync_profile_tags_title_only_creates_new_tag_with_next_id(
 
 
 def test_sync_profile_tags_title_matching_existing_tag_still_creates_new_tag(
-    world: World, acme: Client
+    world: World, acme: VendorClient
 ) -> None:
     response = sync(acme, 103, [{"title": "VIP"}, {"title": "VIP"}])
     assert titles(response) == [(14, "VIP"), (15, "VIP")]
@@ -230,13 +211,13 @@ def test_sync_profile_tags_title_matching_existing_tag_still_creates_new_tag(
         assert [t["title"] for t in ns.tags.values()].count("VIP") == 3
 
 
-def test_sync_profile_tags_created_tag_can_be_attached_by_id_elsewhere(acme: Client) -> None:
+def test_sync_profile_tags_created_tag_can_be_attached_by_id_elsewhere(acme: VendorClient) -> None:
     new_id = tag_ids(sync(acme, 101, [{"title": "Shared"}]))[0]
     response = sync(acme, 103, [{"id": new_id}])
     assert titles(response) == [(new_id, "Shared")]
 
 
-def test_sync_profile_tags_title_is_trimmed(acme: Client) -> None:
+def test_sync_profile_tags_title_is_trimmed(acme: VendorClient) -> None:
     assert titles(sync(acme, 103, [{"title": "  Lead  "}])) == [(14, "Lead")]
 
 
@@ -247,7 +228,7 @@ def test_sync_profile_tags_title_is_trimmed(acme: Client) -> None:
     ids=["empty", "null-id", "null-title", "empty-title", "blank-title"],
 )
 def test_sync_profile_tags_item_without_id_or_title_returns_422_and_changes_nothing(
-    world: World, acme: Client, item: dict[str, Any]
+    world: World, acme: VendorClient, item: dict[str, Any]
 ) -> None:
     before = world.snapshot()
     response = sync(acme, 101, [{"id": 1}, item])
@@ -259,7 +240,7 @@ def test_sync_profile_tags_item_without_id_or_title_returns_422_and_changes_noth
     assert world.snapshot() == before
 
 
-def test_sync_profile_tags_missing_tags_returns_422(world: World, acme: Client) -> None:
+def test_sync_profile_tags_missing_tags_returns_422(world: World, acme: VendorClient) -> None:
     before = world.snapshot()
     response = acme.post("/profiles/101/tags", json={"other": []})
     assert_422(response, "tags", "The tags field is required.")
@@ -268,7 +249,7 @@ def test_sync_profile_tags_missing_tags_returns_422(world: World, acme: Client) 
 
 @pytest.mark.parametrize("value", [None, "1,2", {"id": 1}, 3])
 def test_sync_profile_tags_tags_not_an_array_returns_422(
-    world: World, acme: Client, value: Any
+    world: World, acme: VendorClient, value: Any
 ) -> None:
     before = world.snapshot()
     assert_422(sync(acme, 101, value), "tags", "The tags field must be an array.")
@@ -286,7 +267,7 @@ def test_sync_profile_tags_tags_not_an_array_returns_422(
     ],
 )
 def test_sync_profile_tags_wrong_types_return_422(
-    world: World, acme: Client, item: Any, field: str, text: str
+    world: World, acme: VendorClient, item: Any, field: str, text: str
 ) -> None:
     before = world.snapshot()
     assert_422(sync(acme, 101, [item]), field, text)
@@ -302,7 +283,7 @@ def test_sync_profile_tags_wrong_types_return_422(
     ids=["unknown-ids", "schema"],
 )
 def test_sync_profile_tags_reports_every_bad_item(
-    acme: Client, items: list[Any], fields: list[str]
+    acme: VendorClient, items: list[Any], fields: list[str]
 ) -> None:
     response = sync(acme, 101, items)
     assert response.status_code == 422
@@ -313,7 +294,7 @@ def test_sync_profile_tags_reports_every_bad_item(
 
 # -- sync: the resulting set -------------------------------------------------------------------
 def test_sync_profile_tags_detaches_unlisted_tags_without_deleting_them(
-    world: World, acme: Client
+    world: World, acme: VendorClient
 ) -> None:
     response = sync(acme, 101, [{"id": 1}])
     assert tag_ids(response) == [1]
@@ -322,7 +303,7 @@ def test_sync_profile_tags_detaches_unlisted_tags_without_deleting_them(
     assert titles(sync(acme, 103, [{"id": 3}])) == [(3, "Rückruf erwünscht")]
 
 
-def test_sync_profile_tags_empty_list_detaches_all(world: World, acme: Client) -> None:
+def test_sync_profile_tags_empty_list_detaches_all(world: World, acme: VendorClient) -> None:
     response = sync(acme, 101, [])
     assert response.status_code == 200
     assert response.json() == {"data": []}
@@ -331,19 +312,19 @@ def test_sync_profile_tags_empty_list_detaches_all(world: World, acme: Client) -
         assert set(ns.tags) == {"1", "2", "3", "4"}
 
 
-def test_sync_profile_tags_duplicate_ids_count_once(world: World, acme: Client) -> None:
+def test_sync_profile_tags_duplicate_ids_count_once(world: World, acme: VendorClient) -> None:
     response = sync(acme, 103, [{"id": 2}, {"id": 1}, {"id": 2}, {"id": 2, "title": "x"}])
     assert tag_ids(response) == [1, 2]
     assert carried(world, "103") == ["1", "2"]
 
 
-def test_sync_profile_tags_answer_is_full_set_ordered_by_numeric_id(acme: Client) -> None:
+def test_sync_profile_tags_answer_is_full_set_ordered_by_numeric_id(acme: VendorClient) -> None:
     response = sync(acme, 102, [{"title": "Fourteen"}, {"id": 4}, {"id": 3}, {"id": 1}])
     # Numeric order: 4 before 14 (as text "14" < "4").
     assert tag_ids(response) == [1, 3, 4, 14]
 
 
-def test_sync_profile_tags_answer_has_documented_tag_fields(acme: Client) -> None:
+def test_sync_profile_tags_answer_has_documented_tag_fields(acme: VendorClient) -> None:
     response = sync(acme, 102, [{"id": 2}, {"title": "New"}])
     for tag in response.json()["data"]:
         assert set(tag) == {"id", "title", "created_at", "updated_at"}
@@ -351,7 +332,7 @@ def test_sync_profile_tags_answer_has_documented_tag_fields(acme: Client) -> Non
         assert RFC3339_UTC.match(tag["created_at"]) and RFC3339_UTC.match(tag["updated_at"])
 
 
-def test_sync_profile_tags_is_idempotent(world: World, acme: Client) -> None:
+def test_sync_profile_tags_is_idempotent(world: World, acme: VendorClient) -> None:
     first = sync(acme, 101, [{"id": 3}, {"id": 1}])
     snapshot = world.snapshot()["namespaces"]
     second = sync(acme, 101, [{"id": 1}, {"id": 3}])
@@ -359,12 +340,14 @@ def test_sync_profile_tags_is_idempotent(world: World, acme: Client) -> None:
     assert world.snapshot()["namespaces"] == snapshot
 
 
-def test_sync_profile_tags_blocked_profile_can_be_tagged(acme: Client) -> None:
+def test_sync_profile_tags_blocked_profile_can_be_tagged(acme: VendorClient) -> None:
     assert tag_ids(sync(acme, 102, [{"id": 1}])) == [1]
 
 
 # -- tenant isolation --------------------------------------------------------------------------
-def test_sync_profile_tags_other_tenants_tag_id_returns_422(world: World, acme: Client) -> None:
+def test_sync_profile_tags_other_tenants_tag_id_returns_422(
+    world: World, acme: VendorClient
+) -> None:
     before = world.snapshot()
     assert_422(sync(acme, 101, [{"id": 11}]), "tags.0.id", "The selected tags.0.id is invalid.")
     assert world.snapshot() == before
@@ -372,7 +355,7 @@ def test_sync_profile_tags_other_tenants_tag_id_returns_422(world: World, acme: 
 
 @pytest.mark.parametrize("profile_id", ["201", "999", "abc"])
 def test_sync_profile_tags_unknown_or_other_tenants_profile_returns_404_and_changes_nothing(
-    world: World, acme: Client, profile_id: str
+    world: World, acme: VendorClient, profile_id: str
 ) -> None:
     before = world.snapshot()
     response = sync(acme, profile_id, [{"title": "New"}])
@@ -381,7 +364,9 @@ def test_sync_profile_tags_unknown_or_other_tenants_profile_returns_404_and_chan
     assert world.snapshot() == before
 
 
-def test_tags_created_by_one_tenant_are_invisible_to_another(acme: Client, globex: Client) -> None:
+def test_tags_created_by_one_tenant_are_invisible_to_another(
+    acme: VendorClient, globex: VendorClient
+) -> None:
     new_id = tag_ids(sync(acme, 101, [{"title": "Acme only"}]))[0]
     assert_422(
         sync(globex, 201, [{"id": new_id}]), "tags.0.id", "The selected tags.0.id is invalid."
@@ -389,13 +374,13 @@ def test_tags_created_by_one_tenant_are_invisible_to_another(acme: Client, globe
     assert titles(sync(globex, 201, [{"id": 11}, {"id": 12}])) == [(11, "VIP"), (12, "Churn risk")]
 
 
-def test_globex_reaches_its_own_profiles(globex: Client) -> None:
+def test_globex_reaches_its_own_profiles(globex: VendorClient) -> None:
     assert globex.get("/profiles/201").json()["data"]["name"] == "Hank Scorpio"
     assert globex.get("/profiles/101").status_code == 404
 
 
 # -- bad input: each in healvi's envelope, never a 500, nothing changed ------------------------
-def raw_post(client: Client, body: bytes, content_type: str | None) -> httpx.Response:
+def raw_post(client: VendorClient, body: bytes, content_type: str | None) -> Any:
     headers = {"Content-Type": content_type} if content_type else {}
     return client.post("/profiles/101/tags", content=body, headers=headers)
 
@@ -444,7 +429,7 @@ def raw_post(client: Client, body: bytes, content_type: str | None) -> httpx.Res
 )
 def test_sync_profile_tags_bad_body_answers_envelope_and_changes_nothing(
     world: World,
-    acme: Client,
+    acme: VendorClient,
     body: bytes,
     content_type: str | None,
     status: int,
@@ -457,13 +442,15 @@ def test_sync_profile_tags_bad_body_answers_envelope_and_changes_nothing(
     assert world.snapshot() == before
 
 
-def test_body_just_under_the_limit_is_accepted(acme: Client) -> None:
+def test_body_just_under_the_limit_is_accepted(acme: VendorClient) -> None:
     body = b'{"tags": [{"id": 1}], "pad": "' + b"x" * (LIMIT - 40) + b'"}'
     assert len(body) <= LIMIT
     assert raw_post(acme, body, "application/json").status_code == 200
 
 
-def test_json_nested_deeper_than_max_json_depth_returns_400(world: World, acme: Client) -> None:
+def test_json_nested_deeper_than_max_json_depth_returns_400(
+    world: World, acme: VendorClient
+) -> None:
     depth = world.runtime.settings.max_json_depth
     before = world.snapshot()
     body = b'{"tags": [{"title": "x", "meta": ' + b"[" * depth + b"]" * depth + b"}]}"
@@ -473,7 +460,7 @@ def test_json_nested_deeper_than_max_json_depth_returns_400(world: World, acme: 
     assert world.snapshot() == before
 
 
-def test_empty_body_is_a_validation_error(world: World, acme: Client) -> None:
+def test_empty_body_is_a_validation_error(world: World, acme: VendorClient) -> None:
     before = world.snapshot()
     response = raw_post(acme, b"", "application/json")
     assert_422(response, "tags", "The tags field is required.")
@@ -483,7 +470,7 @@ def test_empty_body_is_a_validation_error(world: World, acme: Client) -> None:
 @pytest.mark.parametrize(
     "path", ["/profiles", "/tags", "/profiles/101/tags/1", "/", "/profiles/101/notes"]
 )
-def test_unknown_route_under_the_prefix_returns_404(acme: Client, path: str) -> None:
+def test_unknown_route_under_the_prefix_returns_404(acme: VendorClient, path: str) -> None:
     response = acme.get(path)
     assert response.status_code == 404
     assert response.json() == NOT_FOUND
@@ -506,7 +493,7 @@ def test_unknown_route_is_404_even_without_credentials(world: World) -> None:
     ],
 )
 def test_unsupported_method_returns_405_with_allow(
-    world: World, acme: Client, method: str, path: str, allow: str
+    world: World, acme: VendorClient, method: str, path: str, allow: str
 ) -> None:
     before = world.snapshot()
     response = acme.request(method, path, json={"tags": []})
@@ -520,14 +507,16 @@ def test_unsupported_method_returns_405_with_allow(
 
 
 # -- throttling and server faults (injected) ---------------------------------------------------
-def test_injected_throttle_answers_429_with_retry_after(acme: Client) -> None:
+def test_injected_throttle_answers_429_with_retry_after(acme: VendorClient) -> None:
     response = acme.get("/profiles/101", headers={"X-Tagfake-Fault": "rate_limit; retry_after=3"})
     assert response.status_code == 429
     assert response.headers["retry-after"] == "3"
     assert response.json() == {"message": "Too Many Attempts."}
 
 
-def test_injected_server_fault_answers_500_and_changes_nothing(world: World, acme: Client) -> None:
+def test_injected_server_fault_answers_500_and_changes_nothing(
+    world: World, acme: VendorClient
+) -> None:
     before = world.snapshot()
     response = acme.post(
         "/profiles/101/tags", json={"tags": []}, headers={"X-Tagfake-Fault": "status=500"}

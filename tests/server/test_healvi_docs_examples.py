@@ -11,31 +11,18 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-import httpx
 import pytest
 import yaml
 
 from tagfake.contract.schema import CompiledSchema
-from tagfake.runtime import Runtime, spec_path
+from tagfake.runtime import spec_path
 from tagfake.settings import Settings
+from tests.conftest import VendorClient, World
 
 VENDOR_DOCS = Path("/work/shared/vendor-docs")
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-
-
-class Client(Protocol):
-    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response: ...
-    def get(self, path: str, **kwargs: Any) -> httpx.Response: ...
-    def post(self, path: str, **kwargs: Any) -> httpx.Response: ...
-
-
-class World(Protocol):
-    runtime: Runtime
-
-    def client(self, vendor: str, tenant: str | None = ...) -> Client: ...
-    def anonymous(self, vendor: str, headers: dict[str, str] | None = ...) -> Client: ...
 
 
 @pytest.fixture
@@ -44,7 +31,7 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def acme(world: World) -> Client:
+def acme(world: World) -> VendorClient:
     return world.client("healvi", "acme")
 
 
@@ -95,7 +82,7 @@ def test_our_request_examples_satisfy_the_vendors_request_schema(
 
 
 def test_sync_answer_satisfies_the_vendors_response_schema(
-    vendor_page: dict[str, Any], spec: dict[str, Any], acme: Client
+    vendor_page: dict[str, Any], spec: dict[str, Any], acme: VendorClient
 ) -> None:
     op = vendor_page["paths"]["/profiles/{profileId}/tags"]["post"]
     schema = CompiledSchema(
@@ -112,7 +99,7 @@ def test_sync_answer_satisfies_the_vendors_response_schema(
 
 # -- our spec's request examples ---------------------------------------------------------------
 def test_attach_and_create_example_answers_the_documented_response(
-    world: World, spec: dict[str, Any], acme: Client
+    world: World, spec: dict[str, Any], acme: VendorClient
 ) -> None:
     op = spec["paths"]["/profiles/{profileId}/tags"]["post"]
     documented = op["responses"]["200"]["content"]["application/json"]["example"]["data"]
@@ -126,13 +113,13 @@ def test_attach_and_create_example_answers_the_documented_response(
     assert RFC3339_UTC.match(data[0]["created_at"])
 
 
-def test_detach_all_example_answers_an_empty_set(spec: dict[str, Any], acme: Client) -> None:
+def test_detach_all_example_answers_an_empty_set(spec: dict[str, Any], acme: VendorClient) -> None:
     response = acme.post("/profiles/101/tags", json=request_examples(spec)["detachAll"])
     assert response.status_code == 200
     assert response.json() == {"data": []}
 
 
-def test_get_profile_answers_the_documented_shape(spec: dict[str, Any], acme: Client) -> None:
+def test_get_profile_answers_the_documented_shape(spec: dict[str, Any], acme: VendorClient) -> None:
     op = spec["paths"]["/profiles/{id}"]["get"]
     documented = op["responses"]["200"]["content"]["application/json"]["example"]["data"]
     response = acme.get("/profiles/102")  # the fixture's copy of the docs' John Doe
@@ -153,7 +140,7 @@ def test_get_profile_answers_the_documented_shape(spec: dict[str, Any], acme: Cl
     ],
 )
 def test_validation_error_examples(
-    spec: dict[str, Any], acme: Client, name: str, body: dict[str, Any]
+    spec: dict[str, Any], acme: VendorClient, name: str, body: dict[str, Any]
 ) -> None:
     response = acme.post("/profiles/101/tags", json=body)
     assert response.status_code == 422
@@ -166,20 +153,20 @@ def test_unauthorized_example(spec: dict[str, Any], world: World) -> None:
     assert response.json() == error_example(spec, "Unauthorized")
 
 
-def test_not_found_example(spec: dict[str, Any], acme: Client) -> None:
+def test_not_found_example(spec: dict[str, Any], acme: VendorClient) -> None:
     response = acme.get("/profiles/123")
     assert response.status_code == 404
     assert response.json() == error_example(spec, "NotFound")
 
 
-def test_method_not_allowed_example(spec: dict[str, Any], acme: Client) -> None:
+def test_method_not_allowed_example(spec: dict[str, Any], acme: VendorClient) -> None:
     response = acme.get("/profiles/123/tags")
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
     assert response.json() == error_example(spec, "MethodNotAllowed")
 
 
-def test_bad_request_example(spec: dict[str, Any], acme: Client) -> None:
+def test_bad_request_example(spec: dict[str, Any], acme: VendorClient) -> None:
     response = acme.post(
         "/profiles/101/tags", content=b"{", headers={"Content-Type": "application/json"}
     )
@@ -187,7 +174,7 @@ def test_bad_request_example(spec: dict[str, Any], acme: Client) -> None:
     assert response.json() == error_example(spec, "BadRequest")
 
 
-def test_unsupported_media_type_example(spec: dict[str, Any], acme: Client) -> None:
+def test_unsupported_media_type_example(spec: dict[str, Any], acme: VendorClient) -> None:
     response = acme.post(
         "/profiles/101/tags", content=b'{"tags":[]}', headers={"Content-Type": "text/plain"}
     )
@@ -195,7 +182,7 @@ def test_unsupported_media_type_example(spec: dict[str, Any], acme: Client) -> N
     assert response.json() == error_example(spec, "UnsupportedMediaType")
 
 
-def test_payload_too_large_example(spec: dict[str, Any], world: World, acme: Client) -> None:
+def test_payload_too_large_example(spec: dict[str, Any], world: World, acme: VendorClient) -> None:
     limit = world.runtime.settings.max_body_bytes
     body = b'{"tags": [], "pad": "' + b"x" * limit + b'"}'
     response = acme.post(
@@ -210,7 +197,7 @@ def test_payload_too_large_example(spec: dict[str, Any], world: World, acme: Cli
     [("TooManyRequests", "rate_limit", 429), ("ServerError", "status=500", 500)],
 )
 def test_injected_fault_examples(
-    spec: dict[str, Any], acme: Client, response_name: str, fault: str, status: int
+    spec: dict[str, Any], acme: VendorClient, response_name: str, fault: str, status: int
 ) -> None:
     response = acme.get("/profiles/101", headers={"X-Tagfake-Fault": fault})
     assert response.status_code == status

@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 import pytest
 
-from tagfake.runtime import Runtime
 from tagfake.settings import Settings
+from tests.conftest import VendorClient, World
 
 LIMIT = 64 * 1024
 DEPTH = 32  # Settings' default max_json_depth
@@ -41,26 +41,6 @@ MISSING_KEY = {
 INVALID_KEY = {"error": "Invalid API key", "message": "The provided API key is not valid"}
 
 
-class Client(Protocol):
-    """What the tests use of conftest's VendorClient (it also refuses spec-breaking answers)."""
-
-    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response: ...
-    def get(self, path: str, **kwargs: Any) -> httpx.Response: ...
-    def post(self, path: str, **kwargs: Any) -> httpx.Response: ...
-    def put(self, path: str, **kwargs: Any) -> httpx.Response: ...
-    def delete(self, path: str, **kwargs: Any) -> httpx.Response: ...
-
-
-class World(Protocol):
-    """What the tests use of conftest's World."""
-
-    runtime: Runtime
-
-    def client(self, vendor: str, tenant: str | None = ...) -> Client: ...
-    def anonymous(self, vendor: str, headers: dict[str, str] | None = ...) -> Client: ...
-    def snapshot(self) -> dict[str, Any]: ...
-
-
 @pytest.fixture
 def settings() -> Settings:
     # nexor alone (the other vendors' packages are not needed) and a small body limit.
@@ -68,35 +48,33 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def acme(world: World) -> Client:
+def acme(world: World) -> VendorClient:
     return world.client("nexor", "acme")
 
 
 @pytest.fixture
-def globex(world: World) -> Client:
+def globex(world: World) -> VendorClient:
     return world.client("nexor", "globex")
 
 
 # -- helper verbs -----------------------------------------------------------------------------
-def sync(client: Client, body: Any) -> httpx.Response:
+def sync(client: VendorClient, body: Any) -> Any:
     return client.put("/leads/tags", json=body)
 
 
-def lead_tag_ids(client: Client, lead_id: str) -> list[str]:
+def lead_tag_ids(client: VendorClient, lead_id: str) -> list[str]:
     r = client.get(f"/leads/{lead_id}/tags")
     assert r.status_code == 200, r.text
     return [t["id"] for t in r.json()["data"]]
 
 
-def tags_by_slug(client: Client) -> dict[str, dict[str, Any]]:
+def tags_by_slug(client: VendorClient) -> dict[str, dict[str, Any]]:
     r = client.get("/tags")
     assert r.status_code == 200, r.text
     return {t["slug"]: t for t in r.json()["data"]}
 
 
-def refused(
-    world: World, act: Callable[[], httpx.Response], status: int, error: str
-) -> httpx.Response:
+def refused(world: World, act: Callable[[], httpx.Response], status: int, error: str) -> Any:
     """`act` is answered `status` with Nexor's `{"error": error}` and changes nothing."""
     before = world.snapshot()
     r = act()
@@ -153,13 +131,13 @@ def test_auth_is_checked_before_the_body(world: World) -> None:
     assert (r.status_code, r.json()) == (401, MISSING_KEY)
 
 
-def test_auth_key_decides_the_account(acme: Client, globex: Client) -> None:
+def test_auth_key_decides_the_account(acme: VendorClient, globex: VendorClient) -> None:
     assert list(tags_by_slug(acme)) == ["vip", "follow-up", "cold-lead", "hot-lead"]
     assert list(tags_by_slug(globex)) == ["vip", "enterprise", "churn-risk"]
 
 
 # -- GET /tags --------------------------------------------------------------------------------
-def test_list_tags_returns_documented_fields(acme: Client) -> None:
+def test_list_tags_returns_documented_fields(acme: VendorClient) -> None:
     r = acme.get("/tags")
     assert r.status_code == 200
     tags = r.json()["data"]
@@ -184,7 +162,7 @@ def test_list_tags_returns_documented_fields(acme: Client) -> None:
     ],
 )
 def test_list_tags_search_matches_name_slug_or_description_ignoring_case(
-    acme: Client, search: str, expected: list[str]
+    acme: VendorClient, search: str, expected: list[str]
 ) -> None:
     r = acme.get("/tags", params={"search": search})
     assert r.status_code == 200
@@ -192,15 +170,15 @@ def test_list_tags_search_matches_name_slug_or_description_ignoring_case(
 
 
 # -- POST /tags -------------------------------------------------------------------------------
-def test_create_tag_returns_201_and_is_listed(acme: Client) -> None:
+def test_create_tag_returns_201_and_is_listed(acme: VendorClient) -> None:
     r = acme.post(
         "/tags",
-        json={"name": "VIP Client", "slug": "vip-client", "description": "Premium plan"},
+        json={"name": "VIP VendorClient", "slug": "vip-client", "description": "Premium plan"},
     )
     assert r.status_code == 201
     tag = r.json()["data"]
     assert {k: tag[k] for k in ("name", "slug", "description")} == {
-        "name": "VIP Client",
+        "name": "VIP VendorClient",
         "slug": "vip-client",
         "description": "Premium plan",
     }
@@ -208,7 +186,7 @@ def test_create_tag_returns_201_and_is_listed(acme: Client) -> None:
     assert tags_by_slug(acme)["vip-client"]["id"] == tag["id"]
 
 
-def test_create_tag_without_description_has_null(acme: Client) -> None:
+def test_create_tag_without_description_has_null(acme: VendorClient) -> None:
     r = acme.post("/tags", json={"name": "Q3", "slug": "q3"})
     assert (r.status_code, r.json()["data"]["description"]) == (201, None)
 
@@ -227,30 +205,32 @@ def test_create_tag_without_description_has_null(acme: Client) -> None:
         ([], "The request body must be a JSON object."),
     ],
 )
-def test_create_tag_invalid_returns_400(world: World, acme: Client, body: Any, error: str) -> None:
+def test_create_tag_invalid_returns_400(
+    world: World, acme: VendorClient, body: Any, error: str
+) -> None:
     refused(world, lambda: acme.post("/tags", json=body), 400, error)
 
 
-def test_create_tag_taken_slug_returns_409(world: World, acme: Client) -> None:
+def test_create_tag_taken_slug_returns_409(world: World, acme: VendorClient) -> None:
     body = {"name": "Very Important", "slug": "vip"}
     refused(
         world, lambda: acme.post("/tags", json=body), 409, "A tag with this slug already exists"
     )
 
 
-def test_create_tag_slug_of_another_account_is_free(acme: Client) -> None:
+def test_create_tag_slug_of_another_account_is_free(acme: VendorClient) -> None:
     r = acme.post("/tags", json={"name": "Enterprise", "slug": "enterprise"})
     assert r.status_code == 201
 
 
-def test_create_tag_slug_is_stored_as_given(acme: Client) -> None:
+def test_create_tag_slug_is_stored_as_given(acme: VendorClient) -> None:
     # Slugs are compared exactly: "VIP" is not "vip".
     r = acme.post("/tags", json={"name": "Shouting VIP", "slug": "VIP"})
     assert (r.status_code, r.json()["data"]["slug"]) == (201, "VIP")
 
 
 # -- PUT /tags/{id} ---------------------------------------------------------------------------
-def test_update_tag_changes_only_given_fields(acme: Client) -> None:
+def test_update_tag_changes_only_given_fields(acme: VendorClient) -> None:
     r = acme.put(f"/tags/{VIP}", json={"name": "VIP Customer"})
     assert r.status_code == 200
     tag = r.json()["data"]
@@ -259,18 +239,18 @@ def test_update_tag_changes_only_given_fields(acme: Client) -> None:
     assert tags_by_slug(acme)["vip"]["name"] == "VIP Customer"
 
 
-def test_update_tag_slug_and_clear_description(acme: Client) -> None:
+def test_update_tag_slug_and_clear_description(acme: VendorClient) -> None:
     r = acme.put(f"/tags/{VIP}", json={"slug": "very-important", "description": None})
     assert r.status_code == 200
     assert (r.json()["data"]["slug"], r.json()["data"]["description"]) == ("very-important", None)
     assert "vip" not in tags_by_slug(acme)
 
 
-def test_update_tag_keeps_its_own_slug(acme: Client) -> None:
+def test_update_tag_keeps_its_own_slug(acme: VendorClient) -> None:
     assert acme.put(f"/tags/{VIP}", json={"slug": "vip"}).status_code == 200
 
 
-def test_update_tag_taken_slug_returns_409(world: World, acme: Client) -> None:
+def test_update_tag_taken_slug_returns_409(world: World, acme: VendorClient) -> None:
     act = lambda: acme.put(f"/tags/{VIP}", json={"slug": "hot-lead"})  # noqa: E731
     refused(world, act, 409, "A tag with this slug already exists")
 
@@ -284,18 +264,18 @@ def test_update_tag_taken_slug_returns_409(world: World, acme: Client) -> None:
     ],
 )
 def test_update_tag_invalid_returns_400(
-    world: World, acme: Client, body: dict[str, Any], error: str
+    world: World, acme: VendorClient, body: dict[str, Any], error: str
 ) -> None:
     refused(world, lambda: acme.put(f"/tags/{VIP}", json=body), 400, error)
 
 
 @pytest.mark.parametrize("tag_id", [UNKNOWN, ENTERPRISE, "not-a-uuid"])
-def test_update_tag_unknown_returns_404(world: World, acme: Client, tag_id: str) -> None:
+def test_update_tag_unknown_returns_404(world: World, acme: VendorClient, tag_id: str) -> None:
     refused(world, lambda: acme.put(f"/tags/{tag_id}", json={"name": "X"}), 404, "Tag not found")
 
 
 # -- DELETE /tags/{id} ------------------------------------------------------------------------
-def test_delete_tag_returns_success_and_removes_it_from_every_lead(acme: Client) -> None:
+def test_delete_tag_returns_success_and_removes_it_from_every_lead(acme: VendorClient) -> None:
     assert acme.post(f"/leads/{MARIA}/tags", json={"tagId": HOT}).status_code == 201
     r = acme.delete(f"/tags/{HOT}")
     assert (r.status_code, r.json()) == (200, {"success": True})
@@ -304,18 +284,18 @@ def test_delete_tag_returns_success_and_removes_it_from_every_lead(acme: Client)
     assert lead_tag_ids(acme, MARIA) == []
 
 
-def test_delete_tag_leaves_other_accounts_alone(acme: Client, globex: Client) -> None:
+def test_delete_tag_leaves_other_accounts_alone(acme: VendorClient, globex: VendorClient) -> None:
     assert acme.delete(f"/tags/{VIP}").status_code == 200
     assert lead_tag_ids(globex, HANK) == [GLOBEX_VIP, ENTERPRISE]
 
 
 @pytest.mark.parametrize("tag_id", [UNKNOWN, GLOBEX_VIP, "not-a-uuid"])
-def test_delete_tag_unknown_returns_404(world: World, acme: Client, tag_id: str) -> None:
+def test_delete_tag_unknown_returns_404(world: World, acme: VendorClient, tag_id: str) -> None:
     refused(world, lambda: acme.delete(f"/tags/{tag_id}"), 404, "Tag not found")
 
 
 # -- GET/POST /leads/{leadId}/tags ------------------------------------------------------------
-def test_get_lead_tags_returns_id_name_slug(acme: Client) -> None:
+def test_get_lead_tags_returns_id_name_slug(acme: VendorClient) -> None:
     r = acme.get(f"/leads/{JANE}/tags")
     assert r.status_code == 200
     assert r.json() == {
@@ -327,18 +307,20 @@ def test_get_lead_tags_returns_id_name_slug(acme: Client) -> None:
 
 
 @pytest.mark.parametrize("lead_id", [UNKNOWN, HANK, "not-a-uuid"])
-def test_get_lead_tags_unknown_lead_returns_404(world: World, acme: Client, lead_id: str) -> None:
+def test_get_lead_tags_unknown_lead_returns_404(
+    world: World, acme: VendorClient, lead_id: str
+) -> None:
     refused(world, lambda: acme.get(f"/leads/{lead_id}/tags"), 404, "Lead not found")
 
 
-def test_assign_lead_tags_tag_id_returns_201_with_the_lead_tags(acme: Client) -> None:
+def test_assign_lead_tags_tag_id_returns_201_with_the_lead_tags(acme: VendorClient) -> None:
     r = acme.post(f"/leads/{JANE}/tags", json={"tagId": VIP})
     assert r.status_code == 201
     assert [t["id"] for t in r.json()["data"]] == [FOLLOW_UP, COLD, VIP]
     assert lead_tag_ids(acme, JANE) == [FOLLOW_UP, COLD, VIP]
 
 
-def test_assign_lead_tags_skips_already_assigned(acme: Client) -> None:
+def test_assign_lead_tags_skips_already_assigned(acme: VendorClient) -> None:
     r = acme.post(f"/leads/{JANE}/tags", json={"tagIds": [COLD, HOT, FOLLOW_UP, HOT]})
     assert r.status_code == 201
     assert [t["id"] for t in r.json()["data"]] == [FOLLOW_UP, COLD, HOT]
@@ -354,14 +336,14 @@ def test_assign_lead_tags_skips_already_assigned(acme: Client) -> None:
     ],
 )
 def test_assign_lead_tags_invalid_returns_400(
-    world: World, acme: Client, body: dict[str, Any], error: str
+    world: World, acme: VendorClient, body: dict[str, Any], error: str
 ) -> None:
     refused(world, lambda: acme.post(f"/leads/{JANE}/tags", json=body), 400, error)
 
 
 @pytest.mark.parametrize("tag_ids", [[UNKNOWN], [VIP, GLOBEX_VIP]])
 def test_assign_lead_tags_unknown_tag_returns_404_and_assigns_nothing(
-    world: World, acme: Client, tag_ids: list[str]
+    world: World, acme: VendorClient, tag_ids: list[str]
 ) -> None:
     act = lambda: acme.post(f"/leads/{JANE}/tags", json={"tagIds": tag_ids})  # noqa: E731
     refused(world, act, 404, "Tag not found")
@@ -369,14 +351,14 @@ def test_assign_lead_tags_unknown_tag_returns_404_and_assigns_nothing(
 
 @pytest.mark.parametrize("lead_id", [UNKNOWN, HANK, "not-a-uuid"])
 def test_assign_lead_tags_unknown_lead_returns_404(
-    world: World, acme: Client, lead_id: str
+    world: World, acme: VendorClient, lead_id: str
 ) -> None:
     act = lambda: acme.post(f"/leads/{lead_id}/tags", json={"tagId": VIP})  # noqa: E731
     refused(world, act, 404, "Lead not found")
 
 
 # -- PUT /leads/tags: the sync ----------------------------------------------------------------
-def test_sync_lead_tags_replaces_the_set_and_reports_added_and_removed(acme: Client) -> None:
+def test_sync_lead_tags_replaces_the_set_and_reports_added_and_removed(acme: VendorClient) -> None:
     r = sync(acme, {"lead_id": JOHN, "tags": ["Hot Lead", "Cold Lead"]})
     assert r.status_code == 200
     assert r.json() == {
@@ -392,19 +374,19 @@ def test_sync_lead_tags_replaces_the_set_and_reports_added_and_removed(acme: Cli
     assert lead_tag_ids(acme, JOHN) == [HOT, COLD]
 
 
-def test_sync_lead_tags_unchanged_set_adds_and_removes_nothing(acme: Client) -> None:
+def test_sync_lead_tags_unchanged_set_adds_and_removes_nothing(acme: VendorClient) -> None:
     r = sync(acme, {"lead_id": JOHN, "tags": ["VIP", "Hot Lead"]})
     assert (r.json()["added"], r.json()["removed"]) == ([], [])
 
 
-def test_sync_lead_tags_empty_list_clears(acme: Client) -> None:
+def test_sync_lead_tags_empty_list_clears(acme: VendorClient) -> None:
     r = sync(acme, {"lead_id": JOHN, "tags": []})
     assert r.status_code == 200
     assert (r.json()["tags"], r.json()["added"], r.json()["removed"]) == ([], [], [VIP, HOT])
     assert lead_tag_ids(acme, JOHN) == []
 
 
-def test_sync_lead_tags_creates_missing_tags_by_slug(acme: Client) -> None:
+def test_sync_lead_tags_creates_missing_tags_by_slug(acme: VendorClient) -> None:
     r = sync(acme, {"lead_id": MARIA, "tags": ["Big Deal"]})
     assert r.status_code == 200
     (tag,) = r.json()["tags"]
@@ -414,21 +396,21 @@ def test_sync_lead_tags_creates_missing_tags_by_slug(acme: Client) -> None:
     assert (listed["id"], listed["name"], listed["description"]) == (tag["id"], "Big Deal", None)
 
 
-def test_sync_lead_tags_slugifies_the_documented_examples(globex: Client) -> None:
+def test_sync_lead_tags_slugifies_the_documented_examples(globex: VendorClient) -> None:
     # globex has "vip" but neither "follow-up" nor "hot-lead".
     r = sync(globex, {"lead_id": HANK, "tags": ["VIP", "Follow-up", "Hot Lead"]})
     assert [t["slug"] for t in r.json()["tags"]] == ["vip", "follow-up", "hot-lead"]
     assert r.json()["tags"][0]["id"] == GLOBEX_VIP
 
 
-def test_sync_lead_tags_names_with_the_same_slug_are_one_tag(acme: Client) -> None:
+def test_sync_lead_tags_names_with_the_same_slug_are_one_tag(acme: VendorClient) -> None:
     r = sync(acme, {"lead_id": MARIA, "tags": ["Big Deal", "big deal", "BIG-DEAL!"]})
     assert [(t["name"], t["slug"]) for t in r.json()["tags"]] == [("Big Deal", "big-deal")]
     assert len(r.json()["added"]) == 1
     assert list(tags_by_slug(acme)).count("big-deal") == 1
 
 
-def test_sync_lead_tags_existing_tag_keeps_its_name(acme: Client) -> None:
+def test_sync_lead_tags_existing_tag_keeps_its_name(acme: VendorClient) -> None:
     r = sync(acme, {"lead_id": MARIA, "tags": ["vip", "HOT LEAD"]})
     assert r.json()["tags"] == [
         {"id": VIP, "name": "VIP", "slug": "vip"},
@@ -437,24 +419,26 @@ def test_sync_lead_tags_existing_tag_keeps_its_name(acme: Client) -> None:
     assert len(tags_by_slug(acme)) == 4
 
 
-def test_sync_lead_tags_lead_id_beats_email(acme: Client) -> None:
+def test_sync_lead_tags_lead_id_beats_email(acme: VendorClient) -> None:
     r = sync(acme, {"email": "jane@example.com", "lead_id": JOHN, "tags": []})
     assert r.json()["lead_id"] == JOHN
     assert lead_tag_ids(acme, JANE) == [FOLLOW_UP, COLD]
 
 
-def test_sync_lead_tags_lead_id_beats_email_without_fallback(world: World, acme: Client) -> None:
+def test_sync_lead_tags_lead_id_beats_email_without_fallback(
+    world: World, acme: VendorClient
+) -> None:
     body = {"lead_id": UNKNOWN, "email": "jane@example.com", "tags": []}
     refused(world, lambda: sync(acme, body), 404, "Lead not found")
 
 
 @pytest.mark.parametrize("email", ["maria.garcia@example.com", "MARIA.GARCIA@EXAMPLE.COM"])
-def test_sync_lead_tags_email_is_case_insensitive(acme: Client, email: str) -> None:
+def test_sync_lead_tags_email_is_case_insensitive(acme: VendorClient, email: str) -> None:
     r = sync(acme, {"email": email, "tags": ["VIP"]})
     assert (r.status_code, r.json()["lead_id"]) == (200, MARIA)
 
 
-def test_sync_lead_tags_finds_fields_nested_anywhere(acme: Client) -> None:
+def test_sync_lead_tags_finds_fields_nested_anywhere(acme: VendorClient) -> None:
     # The spec's "nested" example.
     body = {
         "event": "lead.updated",
@@ -465,12 +449,12 @@ def test_sync_lead_tags_finds_fields_nested_anywhere(acme: Client) -> None:
     assert (r.json()["lead_id"], r.json()["added"]) == (JANE, [VIP])
 
 
-def test_sync_lead_tags_finds_fields_inside_arrays(acme: Client) -> None:
+def test_sync_lead_tags_finds_fields_inside_arrays(acme: VendorClient) -> None:
     r = sync(acme, {"items": [{"lead": {"lead_id": JOHN}}, {"tags": []}]})
     assert (r.status_code, r.json()["lead_id"], r.json()["tags"]) == (200, JOHN, [])
 
 
-def test_sync_lead_tags_shallowest_occurrence_wins(acme: Client) -> None:
+def test_sync_lead_tags_shallowest_occurrence_wins(acme: VendorClient) -> None:
     body = {
         "a": {"b": {"lead_id": JANE, "tags": ["Cold Lead"]}},
         "c": {"lead_id": JOHN},
@@ -480,30 +464,34 @@ def test_sync_lead_tags_shallowest_occurrence_wins(acme: Client) -> None:
     assert (r.json()["lead_id"], [t["id"] for t in r.json()["tags"]]) == (JOHN, [VIP])
 
 
-def test_sync_lead_tags_same_depth_goes_to_document_order(acme: Client) -> None:
+def test_sync_lead_tags_same_depth_goes_to_document_order(acme: VendorClient) -> None:
     body = {"x": {"lead_id": MARIA}, "y": {"lead_id": JANE}, "tags": []}
     assert sync(acme, body).json()["lead_id"] == MARIA
 
 
-def test_sync_lead_tags_null_counts_as_absent(acme: Client) -> None:
+def test_sync_lead_tags_null_counts_as_absent(acme: VendorClient) -> None:
     body: dict[str, Any] = {"lead_id": None, "lead": {"email": "jane@example.com"}, "tags": []}
     assert sync(acme, body).json()["lead_id"] == JANE
 
 
-def test_sync_lead_tags_finds_a_field_at_the_depth_limit(acme: Client) -> None:
+def test_sync_lead_tags_finds_a_field_at_the_depth_limit(acme: VendorClient) -> None:
     # Root object = level 1; the object holding lead_id is level DEPTH, the deepest allowed.
     body = {"tags": ["VIP"], **nest({"lead_id": MARIA}, DEPTH - 1)}
     r = sync(acme, body)
     assert (r.status_code, r.json()["lead_id"]) == (200, MARIA)
 
 
-def test_sync_lead_tags_body_deeper_than_the_limit_returns_400(world: World, acme: Client) -> None:
+def test_sync_lead_tags_body_deeper_than_the_limit_returns_400(
+    world: World, acme: VendorClient
+) -> None:
     body = {"tags": ["VIP"], **nest({"lead_id": MARIA}, DEPTH)}
     error = f"The JSON body is nested deeper than {DEPTH} levels."
     refused(world, lambda: sync(acme, body), 400, error)
 
 
-def test_sync_lead_tags_hostile_10000_level_body_returns_400(world: World, acme: Client) -> None:
+def test_sync_lead_tags_hostile_10000_level_body_returns_400(
+    world: World, acme: VendorClient
+) -> None:
     body = b'{"tags": [], "n": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"
     headers = {"Content-Type": "application/json"}
     act = lambda: acme.put("/leads/tags", content=body, headers=headers)  # noqa: E731
@@ -523,7 +511,7 @@ def test_sync_lead_tags_hostile_10000_level_body_returns_400(world: World, acme:
     ],
 )
 def test_sync_lead_tags_tags_not_an_array_of_strings_returns_400(
-    world: World, acme: Client, body: dict[str, Any]
+    world: World, acme: VendorClient, body: dict[str, Any]
 ) -> None:
     refused(world, lambda: sync(acme, body), 400, "tags must be an array of strings")
 
@@ -532,7 +520,7 @@ def test_sync_lead_tags_tags_not_an_array_of_strings_returns_400(
     "body", [{"tags": ["VIP"]}, {"lead_id": None, "email": None, "tags": []}, {"tags": []}]
 )
 def test_sync_lead_tags_neither_lead_id_nor_email_returns_400(
-    world: World, acme: Client, body: dict[str, Any]
+    world: World, acme: VendorClient, body: dict[str, Any]
 ) -> None:
     refused(world, lambda: sync(acme, body), 400, "lead_id or email is required")
 
@@ -545,7 +533,7 @@ def test_sync_lead_tags_neither_lead_id_nor_email_returns_400(
     ],
 )
 def test_sync_lead_tags_lead_id_or_email_not_a_string_returns_400(
-    world: World, acme: Client, body: dict[str, Any], error: str
+    world: World, acme: VendorClient, body: dict[str, Any], error: str
 ) -> None:
     refused(world, lambda: sync(acme, body), 400, error)
 
@@ -559,7 +547,7 @@ def test_sync_lead_tags_lead_id_or_email_not_a_string_returns_400(
     ],
 )
 def test_sync_lead_tags_unknown_lead_returns_404(
-    world: World, acme: Client, body: dict[str, Any]
+    world: World, acme: VendorClient, body: dict[str, Any]
 ) -> None:
     refused(world, lambda: sync(acme, body), 404, "Lead not found")
 
@@ -572,29 +560,30 @@ def test_sync_lead_tags_unknown_lead_returns_404(
     ],
 )
 def test_sync_lead_tags_other_account_lead_returns_404(
-    world: World, acme: Client, body: dict[str, Any]
+    world: World, acme: VendorClient, body: dict[str, Any]
 ) -> None:
     refused(world, lambda: sync(acme, body), 404, "Lead not found")
 
 
-def test_sync_lead_tags_bad_item_creates_no_tag(world: World, acme: Client) -> None:
+def test_sync_lead_tags_bad_item_creates_no_tag(world: World, acme: VendorClient) -> None:
     body = {"lead_id": JANE, "tags": ["Brand New", "Another", "!!!"]}
     refused(world, lambda: sync(acme, body), 400, 'Tag name "!!!" must contain a letter or digit')
     assert "brand-new" not in tags_by_slug(acme)
 
 
-def test_sync_lead_tags_body_not_an_object_returns_400(world: World, acme: Client) -> None:
+def test_sync_lead_tags_body_not_an_object_returns_400(world: World, acme: VendorClient) -> None:
     body = [{"lead_id": JANE, "tags": []}]
     refused(world, lambda: sync(acme, body), 400, "The request body must be a JSON object.")
 
 
-def test_sync_lead_tags_empty_body_returns_400(world: World, acme: Client) -> None:
+def test_sync_lead_tags_empty_body_returns_400(world: World, acme: VendorClient) -> None:
+    # The spec requires a body: its absence is refused before any field is looked for.
     act = lambda: acme.put("/leads/tags", headers={"Content-Type": "application/json"})  # noqa: E731
-    refused(world, act, 400, "tags must be an array of strings")
+    refused(world, act, 400, "Request body is required")
 
 
 # -- POST /leads, GET /leads/{id} -------------------------------------------------------------
-def test_create_leads_single_returns_201_with_the_lead(acme: Client) -> None:
+def test_create_leads_single_returns_201_with_the_lead(acme: VendorClient) -> None:
     body = {
         "first_name": "Ada",
         "last_name": "Lovelace",
@@ -623,7 +612,7 @@ def test_create_leads_single_returns_201_with_the_lead(acme: Client) -> None:
     assert (got.status_code, got.json()["lead"]["tags"]) == (200, [])
 
 
-def test_create_leads_explicit_metadata_wins_on_conflicts(acme: Client) -> None:
+def test_create_leads_explicit_metadata_wins_on_conflicts(acme: VendorClient) -> None:
     body = {"first_name": "Ada", "plan": "pro", "metadata": {"plan": "enterprise"}}
     assert acme.post("/leads", json=body).json()["lead"]["metadata"] == {"plan": "enterprise"}
 
@@ -641,7 +630,7 @@ def test_create_leads_explicit_metadata_wins_on_conflicts(acme: Client) -> None:
     ],
 )
 def test_create_leads_invalid_returns_400_and_creates_nothing(
-    world: World, acme: Client, body: Any, error: str
+    world: World, acme: VendorClient, body: Any, error: str
 ) -> None:
     before = world.snapshot()
     r = acme.post("/leads", json=body)
@@ -650,7 +639,7 @@ def test_create_leads_invalid_returns_400_and_creates_nothing(
     assert world.snapshot() == before
 
 
-def test_create_leads_bulk_partial_success_returns_200(acme: Client) -> None:
+def test_create_leads_bulk_partial_success_returns_200(acme: VendorClient) -> None:
     body = [
         {"first_name": "Ada", "email": "ada@example.org"},
         {"last_name": "Nameless"},
@@ -666,23 +655,23 @@ def test_create_leads_bulk_partial_success_returns_200(acme: Client) -> None:
         assert acme.get(f"/leads/{lead['id']}").status_code == 200
 
 
-def test_create_leads_bulk_of_1000_is_accepted(acme: Client) -> None:
+def test_create_leads_bulk_of_1000_is_accepted(acme: VendorClient) -> None:
     r = acme.post("/leads", json=[{"first_name": "L"}] * 1000)
     assert (r.status_code, r.json()["created"]) == (200, 1000)
 
 
-def test_create_leads_bulk_over_1000_returns_400(world: World, acme: Client) -> None:
+def test_create_leads_bulk_over_1000_returns_400(world: World, acme: VendorClient) -> None:
     act = lambda: acme.post("/leads", json=[{"first_name": "L"}] * 1001)  # noqa: E731
     refused(world, act, 400, "Request body must be a lead object or an array of 1 to 1,000 leads")
 
 
-def test_created_lead_can_be_synced_by_email(acme: Client) -> None:
+def test_created_lead_can_be_synced_by_email(acme: VendorClient) -> None:
     created = acme.post("/leads", json={"first_name": "Zed", "email": "Zed@Example.org"}).json()
     r = sync(acme, {"email": "zed@example.org", "tags": ["VIP"]})
     assert (r.json()["lead_id"], r.json()["added"]) == (created["lead"]["id"], [VIP])
 
 
-def test_get_lead_returns_the_lead_with_its_tags(acme: Client) -> None:
+def test_get_lead_returns_the_lead_with_its_tags(acme: VendorClient) -> None:
     r = acme.get(f"/leads/{JANE}")
     assert r.status_code == 200
     out = r.json()
@@ -696,19 +685,19 @@ def test_get_lead_returns_the_lead_with_its_tags(acme: Client) -> None:
     assert (lead["campaign"], lead["active_workflow_run"]) == (None, None)
 
 
-def test_get_lead_shows_tags_after_a_sync(acme: Client) -> None:
+def test_get_lead_shows_tags_after_a_sync(acme: VendorClient) -> None:
     sync(acme, {"lead_id": JANE, "tags": ["Hot Lead"]})
     assert [t["id"] for t in acme.get(f"/leads/{JANE}").json()["lead"]["tags"]] == [HOT]
 
 
 @pytest.mark.parametrize("lead_id", [UNKNOWN, HANK, "not-a-uuid"])
-def test_get_lead_unknown_returns_404(world: World, acme: Client, lead_id: str) -> None:
+def test_get_lead_unknown_returns_404(world: World, acme: VendorClient, lead_id: str) -> None:
     refused(world, lambda: acme.get(f"/leads/{lead_id}"), 404, "Lead not found")
 
 
 # -- tenant isolation -------------------------------------------------------------------------
 def test_tenant_isolation_sync_in_one_account_leaves_the_other_alone(
-    acme: Client, globex: Client
+    acme: VendorClient, globex: VendorClient
 ) -> None:
     before = tags_by_slug(globex)
     assert sync(acme, {"lead_id": JANE, "tags": ["Enterprise", "New Acme Tag"]}).status_code == 200
@@ -718,7 +707,9 @@ def test_tenant_isolation_sync_in_one_account_leaves_the_other_alone(
     assert tags_by_slug(acme)["enterprise"]["id"] != ENTERPRISE
 
 
-def test_tenant_isolation_other_account_objects_are_not_found(world: World, globex: Client) -> None:
+def test_tenant_isolation_other_account_objects_are_not_found(
+    world: World, globex: VendorClient
+) -> None:
     refused(world, lambda: globex.get(f"/leads/{JANE}"), 404, "Lead not found")
     refused(world, lambda: globex.put(f"/tags/{VIP}", json={"name": "X"}), 404, "Tag not found")
     refused(world, lambda: globex.delete(f"/tags/{VIP}"), 404, "Tag not found")
@@ -736,20 +727,22 @@ def test_tenant_isolation_other_account_objects_are_not_found(world: World, glob
 @pytest.mark.parametrize(
     ("method", "path"), [("POST", "/tags"), ("PUT", "/leads/tags"), ("POST", "/leads")]
 )
-def test_malformed_json_returns_400(world: World, acme: Client, method: str, path: str) -> None:
+def test_malformed_json_returns_400(
+    world: World, acme: VendorClient, method: str, path: str
+) -> None:
     headers = {"Content-Type": "application/json"}
     act = lambda: acme.request(method, path, content=b'{"tags": [', headers=headers)  # noqa: E731
     refused(world, act, 400, "The request body is not valid JSON.")
 
 
-def test_non_json_constant_returns_400(world: World, acme: Client) -> None:
+def test_non_json_constant_returns_400(world: World, acme: VendorClient) -> None:
     headers = {"Content-Type": "application/json"}
     body = b'{"lead_id": "' + JANE.encode() + b'", "tags": [NaN]}'
     act = lambda: acme.put("/leads/tags", content=body, headers=headers)  # noqa: E731
     refused(world, act, 400, "The request body is not valid JSON.")
 
 
-def test_body_not_utf8_returns_400(world: World, acme: Client) -> None:
+def test_body_not_utf8_returns_400(world: World, acme: VendorClient) -> None:
     headers = {"Content-Type": "application/json"}
     act = lambda: acme.post("/tags", content=b'{"name": "\xff", "slug": "x"}', headers=headers)  # noqa: E731
     refused(world, act, 400, "The request body is not valid UTF-8.")
@@ -757,7 +750,7 @@ def test_body_not_utf8_returns_400(world: World, acme: Client) -> None:
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
 def test_wrong_content_type_returns_415(
-    world: World, acme: Client, content_type: str | None
+    world: World, acme: VendorClient, content_type: str | None
 ) -> None:
     headers = {"Content-Type": content_type} if content_type else {}
     body = json.dumps({"lead_id": JANE, "tags": []}).encode()
@@ -765,7 +758,7 @@ def test_wrong_content_type_returns_415(
     refused(world, act, 415, "Content-Type must be application/json")
 
 
-def test_json_content_type_with_charset_is_accepted(acme: Client) -> None:
+def test_json_content_type_with_charset_is_accepted(acme: VendorClient) -> None:
     body = json.dumps({"lead_id": JANE, "tags": []}).encode()
     headers = {"Content-Type": "application/json; charset=utf-8"}
     assert acme.put("/leads/tags", content=body, headers=headers).status_code == 200
@@ -777,20 +770,20 @@ def padded_tag(size: int) -> bytes:
     return base[:-2] + b"x" * (size - len(base)) + base[-2:]
 
 
-def test_body_at_the_limit_is_accepted(acme: Client) -> None:
+def test_body_at_the_limit_is_accepted(acme: VendorClient) -> None:
     body = padded_tag(LIMIT)
     assert len(body) == LIMIT
     r = acme.post("/tags", content=body, headers={"Content-Type": "application/json"})
     assert r.status_code == 201
 
 
-def test_body_over_the_limit_returns_413(world: World, acme: Client) -> None:
+def test_body_over_the_limit_returns_413(world: World, acme: VendorClient) -> None:
     body = padded_tag(LIMIT + 1)
     act = lambda: acme.post("/tags", content=body, headers={"Content-Type": "application/json"})  # noqa: E731
     refused(world, act, 413, "Request body too large")
 
 
-def test_chunked_body_over_the_limit_returns_413(world: World, acme: Client) -> None:
+def test_chunked_body_over_the_limit_returns_413(world: World, acme: VendorClient) -> None:
     def chunks() -> Iterator[bytes]:
         body = padded_tag(2 * LIMIT)
         yield from (body[i : i + 4096] for i in range(0, len(body), 4096))
@@ -801,11 +794,11 @@ def test_chunked_body_over_the_limit_returns_413(world: World, acme: Client) -> 
 
 
 @pytest.mark.parametrize("path", ["/nope", "/tags/extra/segments", "/leads/tags/more", "/"])
-def test_unknown_route_returns_404(world: World, acme: Client, path: str) -> None:
+def test_unknown_route_returns_404(world: World, acme: VendorClient, path: str) -> None:
     refused(world, lambda: acme.get(path), 404, "Not found")
 
 
-def test_unknown_route_with_line_break_returns_404(world: World, acme: Client) -> None:
+def test_unknown_route_with_line_break_returns_404(world: World, acme: VendorClient) -> None:
     refused(world, lambda: acme.get("/tags%0A"), 404, "Not found")
 
 
@@ -821,14 +814,14 @@ def test_unknown_route_with_line_break_returns_404(world: World, acme: Client) -
     ],
 )
 def test_unsupported_method_returns_405_with_allow(
-    world: World, acme: Client, method: str, path: str, allow: str
+    world: World, acme: VendorClient, method: str, path: str, allow: str
 ) -> None:
     r = refused(world, lambda: acme.request(method, path), 405, "Method not allowed")
     assert r.headers["allow"] == allow
 
 
 # -- throttling and server faults (injected) --------------------------------------------------
-def test_injected_rate_limit_returns_429_with_retry_after(world: World, acme: Client) -> None:
+def test_injected_rate_limit_returns_429_with_retry_after(world: World, acme: VendorClient) -> None:
     headers = {"X-Tagfake-Fault": "rate_limit; retry_after=7"}
     body = {"lead_id": JANE, "tags": []}
     act = lambda: acme.put("/leads/tags", json=body, headers=headers)  # noqa: E731
@@ -836,7 +829,9 @@ def test_injected_rate_limit_returns_429_with_retry_after(world: World, acme: Cl
     assert r.headers["retry-after"] == "7"
 
 
-def test_injected_server_fault_returns_500_in_nexor_envelope(world: World, acme: Client) -> None:
+def test_injected_server_fault_returns_500_in_nexor_envelope(
+    world: World, acme: VendorClient
+) -> None:
     headers = {"X-Tagfake-Fault": "status=500"}
     body = {"lead_id": JANE, "tags": ["Brand New"]}
     act = lambda: acme.put("/leads/tags", json=body, headers=headers)  # noqa: E731

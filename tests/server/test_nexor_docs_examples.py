@@ -7,12 +7,12 @@ cccccccc-…, so "Sync by lead_id" answers exactly the page's 200 example."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
-import httpx
 import pytest
 
 from tagfake.settings import Settings
+from tests.conftest import VendorClient, World
 
 DOCS_KEY = "nxr_live_your_api_key"
 CURL_HEADERS = {"Content-Type": "application/json", "X-API-Key": DOCS_KEY}
@@ -50,44 +50,35 @@ DOCS_200_EXAMPLE = {
 SHAPE = {"success", "lead_id", "tags", "added", "removed"}
 
 
-class Client(Protocol):
-    def get(self, path: str, **kwargs: Any) -> httpx.Response: ...
-    def put(self, path: str, **kwargs: Any) -> httpx.Response: ...
-
-
-class World(Protocol):
-    def anonymous(self, vendor: str, headers: dict[str, str] | None = ...) -> Client: ...
-
-
 @pytest.fixture
 def settings() -> Settings:
     return Settings(validation="enforce", seed=1, vendors=("nexor",))
 
 
 @pytest.fixture
-def curl(world: World) -> Client:
+def curl(world: World) -> VendorClient:
     """A client sending exactly the curl examples' headers."""
     return world.anonymous("nexor", CURL_HEADERS)
 
 
-def put_tags(client: Client, body: str) -> httpx.Response:
+def put_tags(client: VendorClient, body: str) -> Any:
     return client.put("/leads/tags", content=body.encode())
 
 
-def test_docs_sync_by_lead_id_answers_the_docs_200_example(curl: Client) -> None:
+def test_docs_sync_by_lead_id_answers_the_docs_200_example(curl: VendorClient) -> None:
     r = put_tags(curl, SYNC_BY_LEAD_ID)
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/json")
     assert r.json() == DOCS_200_EXAMPLE
 
 
-def test_docs_sync_by_lead_id_leaves_the_lead_with_the_synced_tags(curl: Client) -> None:
+def test_docs_sync_by_lead_id_leaves_the_lead_with_the_synced_tags(curl: VendorClient) -> None:
     put_tags(curl, SYNC_BY_LEAD_ID)
     tags = curl.get(f"/leads/{JANE}/tags").json()["data"]
     assert [t["id"] for t in tags] == [VIP, FOLLOW_UP]
 
 
-def test_docs_sync_by_email(curl: Client) -> None:
+def test_docs_sync_by_email(curl: VendorClient) -> None:
     r = put_tags(curl, SYNC_BY_EMAIL)
     assert r.status_code == 200
     out = r.json()
@@ -101,7 +92,7 @@ def test_docs_sync_by_email(curl: Client) -> None:
     }
 
 
-def test_docs_clear_all_tags(curl: Client) -> None:
+def test_docs_clear_all_tags(curl: VendorClient) -> None:
     r = put_tags(curl, CLEAR_ALL_TAGS)
     assert r.status_code == 200
     assert r.json() == {
@@ -114,7 +105,7 @@ def test_docs_clear_all_tags(curl: Client) -> None:
     assert curl.get(f"/leads/{JANE}/tags").json() == {"data": []}
 
 
-def test_docs_examples_in_sequence(curl: Client) -> None:
+def test_docs_examples_in_sequence(curl: VendorClient) -> None:
     """The page's three examples one after another: each answers the set differences."""
     first = put_tags(curl, SYNC_BY_LEAD_ID).json()
     assert (first["added"], first["removed"]) == ([VIP], [COLD])
