@@ -22,11 +22,27 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="serve only this vendor, at its own base path (e.g. /api/v1 for zapini)",
     )
     p.add_argument("--fixtures", dest="fixtures_dir", help="folder of <vendor>/default.yaml")
-    p.add_argument("--validation", choices=["off", "report", "enforce"])
+    p.add_argument(
+        "--validation",
+        choices=["off", "report", "enforce"],
+        help="check answers against the spec: report (default) adds X-Tagfake-Violations, "
+        "enforce turns a breach into the vendor's 500",
+    )
     p.add_argument("--seed", type=int, help="make generated ids reproducible")
     p.add_argument("--state-file", dest="state_file", help="keep state across restarts")
-    p.add_argument("--log-format", dest="log_format", choices=["text", "json"])
-    p.add_argument("--rate-limits", dest="rate_limits", action="store_true", default=None)
+    p.add_argument(
+        "--log-format",
+        dest="log_format",
+        choices=["text", "json"],
+        help="json: one JSON line per request on stdout",
+    )
+    p.add_argument(
+        "--rate-limits",
+        dest="rate_limits",
+        action="store_true",
+        default=None,
+        help="enforce the vendors' documented rate limits (Zapini 100 / 15 min; CommBox)",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
