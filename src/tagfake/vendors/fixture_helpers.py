@@ -82,6 +82,21 @@ def strings(item: dict[str, Any] | None = None, **props: Any) -> dict[str, Any]:
     return {"type": "object", "additionalProperties": False, "properties": props, **(item or {})}
 
 
+def tenant(**lists: dict[str, Any]) -> dict[str, Any]:
+    """A tenant's schema: its credentials, and a list of records per section (tags, entities)."""
+    return strings(
+        {"required": ["credentials"]},
+        credentials=CREDENTIALS_SCHEMA,
+        **{name: {"type": "array", "items": item} for name, item in lists.items()},
+    )
+
+
+def timestamps(raw: Record, now: str) -> Record:
+    """`created_at` and `updated_at` of a fixture record: as written, else the start time."""
+    created = raw.get("created_at", now)
+    return {"created_at": created, "updated_at": raw.get("updated_at", created)}
+
+
 CREDENTIALS_SCHEMA: dict[str, Any] = {
     "type": "array",
     "minItems": 1,

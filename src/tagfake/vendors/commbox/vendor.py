@@ -64,13 +64,7 @@ class CommBox(Vendor):
             name={"type": "string"},
             objects={"type": "array", "items": obj},
         )
-        return fx.strings(
-            {"required": ["credentials"]},
-            credentials=fx.CREDENTIALS_SCHEMA,
-            groups={"type": "array", "items": group},
-            tags={"type": "array", "items": tag},
-            streams={"type": "array", "items": stream},
-        )
+        return fx.tenant(groups=group, tags=tag, streams=stream)
 
     def load_tenant(
         self, doc: FixtureDoc, tenant: str, runtime: Runtime

@@ -98,12 +98,7 @@ class Healvi(Vendor):
             updated_at=fx.TIMESTAMP,
             tags={"type": "array", "items": ID},
         )
-        return fx.strings(
-            {"required": ["credentials"]},
-            credentials=fx.CREDENTIALS_SCHEMA,
-            tags={"type": "array", "items": tag},
-            profiles={"type": "array", "items": profile},
-        )
+        return fx.tenant(tags=tag, profiles=profile)
 
     def load_tenant(
         self, doc: FixtureDoc, tenant: str, runtime: Runtime

@@ -129,12 +129,7 @@ class Nexor(Vendor):
             updated_at=fx.TIMESTAMP,
             tags={"type": "array", "items": fx.UUID},
         )
-        return fx.strings(
-            {"required": ["credentials"]},
-            credentials=fx.CREDENTIALS_SCHEMA,
-            tags={"type": "array", "items": tag},
-            leads={"type": "array", "items": lead},
-        )
+        return fx.tenant(tags=tag, leads=lead)
 
     def load_tenant(
         self, doc: FixtureDoc, tenant: str, runtime: Runtime
@@ -142,14 +137,12 @@ class Nexor(Vendor):
         now = runtime.now_iso()
 
         def to_tag(raw: Record, path: str) -> Record:
-            created = raw.get("created_at", now)
             return {
                 "id": key_of(raw["id"]),
                 "name": raw["name"],
                 "slug": raw["slug"],
                 "description": raw.get("description"),
-                "created_at": created,
-                "updated_at": raw.get("updated_at", created),
+                **fx.timestamps(raw, now),
             }
 
         tags = fx.tags_of(doc, tenant, to_tag, key=key_of)
@@ -161,15 +154,13 @@ class Nexor(Vendor):
             seen.add(tag["slug"])
 
         def to_lead(raw: Record) -> Record:
-            created = raw.get("created_at", now)
             return {
                 "id": key_of(raw["id"]),
                 "first_name": raw["first_name"],
                 **{k: raw.get(k) for k in ("last_name", "email", "phone", "company", "title")},
                 "source": raw.get("source", "api"),
                 "metadata": dict(raw.get("metadata", {})),
-                "created_at": created,
-                "updated_at": raw.get("updated_at", created),
+                **fx.timestamps(raw, now),
             }
 
         leads = fx.entities_of(doc, tenant, KIND, tags, to_lead, key=key_of, tag_key=key_of)

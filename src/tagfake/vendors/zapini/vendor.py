@@ -48,12 +48,7 @@ class Zapini(Vendor):
             contact_number={"type": "string"},
             tags={"type": "array", "items": fx.UUID},
         )
-        return fx.strings(
-            {"required": ["credentials"]},
-            credentials=fx.CREDENTIALS_SCHEMA,
-            tags={"type": "array", "items": tag},
-            conversations={"type": "array", "items": conversation},
-        )
+        return fx.tenant(tags=tag, conversations=conversation)
 
     def load_tenant(
         self, doc: FixtureDoc, tenant: str, runtime: Runtime
@@ -61,13 +56,11 @@ class Zapini(Vendor):
         now = runtime.now_iso()
 
         def to_tag(raw: Record, path: str) -> Record:
-            created = raw.get("created_at", now)
             return {
                 "id": key_of(raw["id"]),
                 "name": raw["name"],
                 "color": raw["color"],
-                "created_at": created,
-                "updated_at": raw.get("updated_at", created),
+                **fx.timestamps(raw, now),
             }
 
         tags = fx.tags_of(doc, tenant, to_tag, key=key_of)
