@@ -1,5 +1,5 @@
 # tagfake as a service container: `docker run -p 8080:8080 tagfake` serves the four fake vendors.
-# Settings are TAGFAKE_* environment variables (see docs/container.md). Build on another base,
+# Settings are TAGFAKE_* environment variables (README, "Configuration"). Build on another base,
 # e.g. a local one when no registry can be reached:  --build-arg BASE_IMAGE=localhost/my-python
 ARG BASE_IMAGE=python:3.12-slim
 
