@@ -4,7 +4,7 @@
 # check it: healthy, unprivileged, one request per vendor, a contract run through its URL, JSON
 # access log, state kept on a volume across a restart, and a clean SIGTERM stop (exit 0, < 2 s).
 #
-# Adapted from shared/tools/container-smoke.sh. First run on a fresh machine: apt packages,
+# First run on a fresh machine: apt packages,
 # the mmdebstrap base image (kept in podman storage) and the hadolint venv take a few minutes;
 # later runs reuse all three.
 #
@@ -49,7 +49,7 @@ if ! command -v podman >/dev/null || ! command -v runc >/dev/null \
     >"$WORK/apt.log" 2>&1 || { tail -20 "$WORK/apt.log"; die "apt-get install"; }
 fi
 
-# 2. containers.conf for this kind of VM (see shared/tools/container-smoke.sh for the why):
+# 2. containers.conf for this kind of VM:
 #    root lacks CAP_SYS_RESOURCE (podman's default ulimits fail), cgroups are hybrid (crun
 #    refuses, runc works), no systemd.
 nofile=$(ulimit -Hn)
