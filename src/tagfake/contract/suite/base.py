@@ -151,6 +151,19 @@ class VendorSuite(ABC):
                 )
 
     # -- errors in the vendor's envelope ----------------------------------------------------
+    def auth_property(self, credential: str = "credential") -> Property:
+        return Property(
+            "auth-required",
+            f"a missing or wrong {credential} gets the documented 401",
+            self.p_auth_required,
+            None,
+            ("entity",),
+        )
+
+    @abstractmethod
+    def p_auth_required(self, example: None) -> None:
+        """No credential, and a wrong one, get the vendor's documented 401."""
+
     def error_property(self) -> Property:
         return Property(
             "error-envelope",

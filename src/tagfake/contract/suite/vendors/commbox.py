@@ -144,13 +144,7 @@ class CommBoxSuite(VendorSuite):
                 None,
                 ("entity", "other-credential"),
             ),
-            Property(
-                "auth-required",
-                "a missing or wrong credential gets the documented 401",
-                self.p_auth_required,
-                None,
-                ("entity",),
-            ),
+            self.auth_property(),
             Property(
                 "unsupported-method",
                 "a method a path does not support answers the documented 501",

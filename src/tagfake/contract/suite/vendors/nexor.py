@@ -263,13 +263,7 @@ class NexorSuite(VendorSuite):
                 None,
                 ("entity", "other-credential"),
             ),
-            Property(
-                "auth-required",
-                "a missing or wrong X-API-Key gets the documented 401",
-                self.p_auth_required,
-                None,
-                ("entity",),
-            ),
+            self.auth_property("X-API-Key"),
             self.error_property(),
             self.body_property(),
         ]

@@ -165,13 +165,7 @@ class ZapiniSuite(VendorSuite):
                 None,
                 ("entity", "other-credential"),
             ),
-            Property(
-                "auth-required",
-                "a missing or wrong credential gets the documented 401",
-                self.p_auth_required,
-                None,
-                ("entity",),
-            ),
+            self.auth_property(),
             self.error_property(),
             self.body_property(),
         ]
