@@ -55,6 +55,8 @@ def test_enforce_mode_turns_a_broken_answer_into_the_vendors_500() -> None:
         assert r.status_code == 500
         assert r.json()["error"]["code"] == "SERVER_ERROR"
         assert "color" in r.headers["x-tagfake-violations"]
+        entry = http.get("/__admin/journal").json()["entries"][-1]
+        assert entry["response"]["body"] == r.json()  # what the client got: the 500
 
 
 @pytest.mark.usefixtures("broken_list")
@@ -63,6 +65,9 @@ def test_off_mode_answers_without_checking() -> None:
         r = http.get("/zapini/api/v1/tags", headers=TOKEN)
         assert r.status_code == 200
         assert "x-tagfake-violations" not in r.headers
+        # Nothing was parsed to check it: the journal reads the answer itself.
+        entry = http.get("/__admin/journal").json()["entries"][-1]
+        assert entry["response"]["body"] == r.json()
 
 
 def test_an_undocumented_status_is_a_violation(monkeypatch: pytest.MonkeyPatch) -> None:

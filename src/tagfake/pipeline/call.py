@@ -25,9 +25,13 @@ class Call:
     operation: OperationContract | None = None
     credential: str | None = None
     tenant: str | None = None
+    #: The request body as parsed by the request check (None: no body, or not read).
     body: Any = None
     #: The request body as read (journal), when the pipeline got as far as reading it.
     raw_body: bytes | None = None
+    #: The answer's body as Respond parsed it to check it, so the journal need not parse again.
+    answer: Any = None
+    answer_parsed: bool = False
     violations: list[str] = field(default_factory=list)
     #: What a fault rule did to this request; the answer is then not checked against the spec.
     fault: str | None = None

@@ -68,11 +68,11 @@ class JournalRecorder:
                     "status": answer["status"],
                     "request": {
                         "headers": _headers(scope.get("headers", [])),
-                        "body": _decoded(call.raw_body),
+                        "body": call.body if call.body is not None else _decoded(call.raw_body),
                     },
                     "response": {
                         "headers": _headers(answer["headers"]),
-                        "body": _decoded(answer["body"]),
+                        "body": call.answer if call.answer_parsed else _decoded(answer["body"]),
                     },
                     "violations": list(call.violations),
                     "fault": call.fault,

@@ -107,6 +107,7 @@ class Respond:
                 if self.mode == "enforce":
                     status, body, extra = call.vendor.render_error(ServerFault(), call.runtime)
                     payload = dumps(body)
+                    call.answer = body
                     headers = (
                         []
                         if _has(extra, "content-type")
@@ -133,6 +134,7 @@ class Respond:
                 body = json.loads(payload)
             except ValueError:
                 return [f"status {status}: answer is not valid JSON"]
+        call.answer, call.answer_parsed = body, True
         return check_response(call.contract, call.operation, status, body)
 
 
