@@ -392,15 +392,16 @@ def _(mp: pytest.MonkeyPatch) -> None:
     original = HealviBackend.sync_profile_tags
 
     def sync_profile_tags(
-        self: HealviBackend, tenant: str, profile_id: int, items: list[dict[str, Any]]
+        self: HealviBackend, tenant: str, profile_id: int, body: Any, pending: Any = None
     ) -> list[Record]:
+        items = body.get("tags") if isinstance(body, dict) else None
         with self.store.transaction("healvi", tenant) as ns:
             now = rfc3339(self.clock.now())
-            for item in items:
-                title = item.get("title")
+            for item in items if isinstance(items, list) else []:
+                title = item.get("title") if isinstance(item, dict) else None
                 if item.get("id") is None and isinstance(title, str) and title.strip():
                     self._create(ns, (title.strip(),), now)
-        return original(self, tenant, profile_id, items)
+        return original(self, tenant, profile_id, body, pending)
 
     mp.setattr(HealviBackend, "sync_profile_tags", sync_profile_tags)
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 
 from tagfake.contract.schema import Violation
 from tagfake.contract.spec import OperationContract, Param
-from tagfake.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
+from tagfake.errors import BadRequest, Invalid, NotFound, PayloadTooLarge, UnsupportedMediaType
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import (
     ASGIApp,
@@ -136,7 +136,10 @@ class RequestCheck:
         if op.body is not None:
             problems = op.body.violations(doc)
             if problems:
-                raise call.vendor.invalid(op.operation_id, problems, doc)
+                error = call.vendor.invalid(op.operation_id, problems, doc)
+                if not (call.vendor.validates_after_binding and isinstance(error, Invalid)):
+                    raise error
+                call.pending = error
         return doc
 
     def _check_params(self, call: Call, op: OperationContract, scope: Scope) -> None:
