@@ -64,7 +64,11 @@ def mutant(
 # -- zapini -----------------------------------------------------------------------------------
 def _zapini_sync(keep_old: bool = False, ignore_empty: bool = False) -> Callable[..., list[Record]]:
     def update_conversation_tags(
-        self: ZapiniBackend, tenant: str, conversation_id: str, tag_ids: list[str]
+        self: ZapiniBackend,
+        tenant: str,
+        conversation_id: str,
+        tag_ids: list[str],
+        pending: Any = None,
     ) -> list[Record]:
         with self.store.transaction("zapini", tenant) as ns:
             key = conversation_id.lower()
@@ -187,8 +191,10 @@ def _(mp: pytest.MonkeyPatch) -> None:
 def _(mp: pytest.MonkeyPatch) -> None:
     original = ZapiniBackend.update_tag
 
-    def update_tag(self: ZapiniBackend, tenant: str, tag_id: str, body: dict[str, Any]) -> Record:
-        tag = original(self, tenant, tag_id, body)
+    def update_tag(
+        self: ZapiniBackend, tenant: str, tag_id: str, body: dict[str, Any], pending: Any = None
+    ) -> Record:
+        tag = original(self, tenant, tag_id, body, pending)
         with self.store.transaction("zapini", tenant) as ns:
             for conv in ns.kind(CONVERSATIONS).values():
                 if tag["id"] in conv.tags:

@@ -408,6 +408,17 @@ def test_sync_profile_tags_unknown_profile_is_404_before_validation(
     assert world.snapshot() == before
 
 
+def test_sync_profile_tags_without_a_body_is_404_for_an_unknown_profile(acme: VendorClient) -> None:
+    headers = {"Content-Type": "application/json"}
+    response = acme.post("/profiles/999/tags", content=b"", headers=headers)
+    assert (response.status_code, response.json()) == (404, NOT_FOUND)
+    assert_422(
+        acme.post("/profiles/101/tags", content=b"", headers=headers),
+        "tags",
+        "The tags field is required.",
+    )
+
+
 def test_sync_profile_tags_credential_is_checked_before_the_profile(world: World) -> None:
     response = world.client("healvi", None).post("/profiles/999/tags", json={"tags": "x"})
     assert (response.status_code, response.json()) == (401, UNAUTHENTICATED)
