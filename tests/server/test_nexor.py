@@ -909,3 +909,12 @@ def test_injected_server_fault_returns_500_in_nexor_envelope(
     body = {"lead_id": JANE, "tags": ["Brand New"]}
     act = lambda: acme.put("/leads/tags", json=body, headers=headers)  # noqa: E731
     refused(world, act, 500, "Internal server error")
+
+
+def test_a_concrete_path_wins_over_a_templated_one(world: World, acme: VendorClient) -> None:
+    # /leads/tags is a path of its own (PUT only), not /leads/{id} with the id "tags".
+    before = world.snapshot()
+    r = acme.get("/leads/tags")
+    assert (r.status_code, r.headers["allow"]) == (405, "PUT")
+    assert r.json() == {"error": "Method not allowed"}
+    assert world.snapshot() == before
