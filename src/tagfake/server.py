@@ -24,6 +24,7 @@ from uvicorn.config import LOGGING_CONFIG
 
 from tagfake.app import create_app
 from tagfake.pipeline.access_log import AccessLog, JsonFormatter, json_line, utc_now
+from tagfake.pipeline.admin_guard import is_loopback_host
 from tagfake.runtime import Runtime
 from tagfake.settings import Settings
 from tagfake.state.persist import Persistence, StateFileError, open_state
@@ -172,6 +173,13 @@ def _serve(settings: Settings, stop: _Stop) -> int:
         if sock is None:
             return 2
         _announce(runtime, sock, persistence.summary if persistence else None)
+        if settings.admin_token is None and not is_loopback_host(settings.host):
+            log.warning(
+                "no admin token: anyone who can reach %s:%d can read every tenant's credentials "
+                "and reset the server at /__admin; set TAGFAKE_ADMIN_TOKEN (or --admin-token)",
+                settings.host or "*",
+                sock.getsockname()[1],
+            )
         config = uvicorn.Config(
             asgi,
             log_level="warning",
