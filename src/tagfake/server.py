@@ -66,6 +66,17 @@ def json_banner(runtime: Runtime, base: str, state: str | None = None) -> str:
     )
 
 
+def exposure_warning(settings: Settings, port: int) -> str | None:
+    """The one line said at start when the admin API is open to other machines."""
+    if settings.admin_token is not None or is_loopback_host(settings.host):
+        return None
+    return (
+        f"no admin token: anyone who can reach {settings.host or '*'}:{port} can read every "
+        "tenant's credentials and reset the server at /__admin; set TAGFAKE_ADMIN_TOKEN "
+        "(or --admin-token)"
+    )
+
+
 class _Stop:
     """SIGTERM/SIGINT handler: ask uvicorn to stop, and remember that we were asked."""
 
@@ -173,13 +184,9 @@ def _serve(settings: Settings, stop: _Stop) -> int:
         if sock is None:
             return 2
         _announce(runtime, sock, persistence.summary if persistence else None)
-        if settings.admin_token is None and not is_loopback_host(settings.host):
-            log.warning(
-                "no admin token: anyone who can reach %s:%d can read every tenant's credentials "
-                "and reset the server at /__admin; set TAGFAKE_ADMIN_TOKEN (or --admin-token)",
-                settings.host or "*",
-                sock.getsockname()[1],
-            )
+        warning = exposure_warning(settings, sock.getsockname()[1])
+        if warning is not None:
+            log.warning("%s", warning)
         config = uvicorn.Config(
             asgi,
             log_level="warning",

@@ -52,7 +52,8 @@ ATTACKS = {
         const r = await fetch(t + '/__admin/reset', {method: 'POST', mode: 'no-cors',
             headers: {'Content-Type': 'text/plain'}, body: '{}'});
         return r.type; }""",
-    "form POST text/plain, no fields": """async (t) => form(t + '/__admin/reset', 'text/plain', false)""",
+    "form POST text/plain, no fields": """async (t) => form(t + '/__admin/reset',
+        'text/plain', false)""",
     "form POST text/plain": """async (t) => form(t + '/__admin/reset', 'text/plain')""",
     "form POST urlencoded": """async (t) => form(t + '/__admin/reset',
         'application/x-www-form-urlencoded')""",
