@@ -114,10 +114,6 @@ class AdminPolicy:
             self.names.add(bound_host.strip("[]").lower().rstrip("."))
         self.csrf_secret = secrets.token_bytes(32)
 
-    @property
-    def token_required(self) -> bool:
-        return self._token is not None
-
     def host_allowed(self, name: str) -> bool:
         if self.any_host or is_ip(name) or name == "localhost" or name.endswith(".localhost"):
             return True
