@@ -17,8 +17,6 @@ from connexion import AsyncApp
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
-from connexion.middleware.routing import RoutingMiddleware
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from connexion.spec import Specification
@@ -31,6 +29,7 @@ from tagfake.admin.surface import SURFACE as ADMIN
 from tagfake.contract.spec import compile_contract
 from tagfake.pipeline.admin_guard import AdminGuard, AdminPolicy
 from tagfake.pipeline.auth import Auth
+from tagfake.pipeline.dispatch import Dispatch, compile_endpoints
 from tagfake.pipeline.faults import Faults
 from tagfake.pipeline.guard import ADMIN_PREFIX, Guard, Mount
 from tagfake.pipeline.journal import JournalRecorder
@@ -39,6 +38,7 @@ from tagfake.pipeline.ratelimit import RateLimit
 from tagfake.pipeline.requests import RequestCheck
 from tagfake.pipeline.respond import Respond
 from tagfake.pipeline.routes import RouteCheck
+from tagfake.pipeline.routing import Routing, SpecDocs, concrete_routes
 from tagfake.runtime import Runtime
 from tagfake.settings import Settings
 from tagfake.vendors.common import snake
@@ -46,14 +46,26 @@ from tagfake.vendors.common import snake
 log = logging.getLogger("tagfake")
 
 
-def handler_resolver(module_name: str) -> Resolver:
+def handler_lookup(module_name: str) -> Callable[[str], Callable[..., Any]]:
     module = importlib.import_module(module_name)
 
     def resolve(operation_id: str) -> Callable[..., Any]:
         fn: Callable[..., Any] = getattr(module, snake(operation_id))
         return fn
 
-    return Resolver(function_resolver=resolve)
+    return resolve
+
+
+def handler_resolver(module_name: str) -> Resolver:
+    return Resolver(function_resolver=handler_lookup(module_name))
+
+
+def handler_module(m: Mount) -> str:
+    return (
+        "tagfake.admin.handlers"
+        if m.surface is ADMIN
+        else f"tagfake.vendors.{m.surface.slug}.handlers"
+    )
 
 
 @contextmanager
@@ -88,17 +100,26 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         Mount(ADMIN_PREFIX, ADMIN, compile_contract("admin", admin_spec), AdminBackend(runtime))
     )
     policy = AdminPolicy(settings.admin_token, settings.allowed_hosts, settings.host)
+    # Compiled once from the specs: concrete paths, and each operation's handler and arguments.
+    concrete = concrete_routes((m.prefix, m.contract) for m in mounts)
+    endpoints = {
+        id(m.contract): compile_endpoints(
+            m.contract.operations.values(), handler_lookup(handler_module(m))
+        )
+        for m in mounts
+    }
     pipeline = [
         LastResort,
         # Ahead of everything under /__admin: the API, its spec, the dashboard.
         partial(AdminGuard, policy=policy),
         ExceptionMiddleware,
         # Serves each spec at `<mount>/openapi.json`, ahead of auth, as vendors publish theirs.
-        SwaggerUIMiddleware,
+        partial(SpecDocs, concrete=concrete),
         partial(Guard, runtime=runtime, mounts=mounts),
         JournalRecorder,
         partial(Respond, mode=settings.validation),
-        RoutingMiddleware,
+        # A concrete spec path by one lookup; the rest through connexion's router.
+        partial(Routing, concrete=concrete),
         RouteCheck,
         Faults,
         Auth,
@@ -108,6 +129,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             max_body_bytes=settings.max_body_bytes,
             max_json_depth=settings.max_json_depth,
         ),
+        # The operation's handler, called directly; what is not an operation goes on to connexion.
+        partial(Dispatch, endpoints=endpoints),
         LifespanMiddleware,
         ContextMiddleware,
     ]
@@ -138,15 +161,12 @@ _RUNTIMES: dict[int, Runtime] = {}
 
 
 def _add_api(app: AsyncApp, m: Mount) -> None:
-    is_admin = m.surface is ADMIN
     app.add_api(
         # The document parsed once at start; connexion may resolve references in place.
         copy.deepcopy(m.contract.document),
         base_path=m.prefix,
         name=m.surface.slug,
-        resolver=handler_resolver(
-            "tagfake.admin.handlers" if is_admin else f"tagfake.vendors.{m.surface.slug}.handlers"
-        ),
+        resolver=handler_resolver(handler_module(m)),
         validate_responses=False,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
     )

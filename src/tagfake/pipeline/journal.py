@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 from tagfake.clock import rfc3339
 from tagfake.pipeline.call import SCOPE_KEY, Call
-from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send
+from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send, loads
 
 _MAX_TEXT = 64 * 1024
 _HIDDEN = {"authorization", "x-api-key", "cookie", "x-tagfake-admin-token"}
@@ -18,7 +17,7 @@ def _decoded(raw: bytes | None) -> Any:
     if not raw:
         return None
     try:
-        return json.loads(raw)
+        return loads(raw)
     except (ValueError, RecursionError):
         return raw[:_MAX_TEXT].decode("utf-8", "replace")
 

@@ -3,7 +3,6 @@ envelope, nothing unexpected leaks a stack trace, and the answer is checked agai
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -13,7 +12,7 @@ from tagfake.contract.spec import OperationContract, VendorContract
 from tagfake.errors import MethodNotAllowed, RouteNotFound, ServerFault, TagfakeError
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.faults import DropConnection
-from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send, dumps
+from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send, dumps, loads
 from tagfake.settings import ValidationMode
 
 log = logging.getLogger("tagfake.validation")
@@ -131,7 +130,7 @@ class Respond:
             return [f"status {status}: answer is {ctype.decode('latin-1') or 'untyped'}, not JSON"]
         else:
             try:
-                body = json.loads(payload)
+                body = loads(payload)
             except ValueError:
                 return [f"status {status}: answer is not valid JSON"]
         call.answer, call.answer_parsed = body, True
