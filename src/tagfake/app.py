@@ -38,7 +38,7 @@ from tagfake.pipeline.ratelimit import RateLimit
 from tagfake.pipeline.requests import RequestCheck
 from tagfake.pipeline.respond import Respond
 from tagfake.pipeline.routes import RouteCheck
-from tagfake.pipeline.routing import Routing, SpecDocs, concrete_routes
+from tagfake.pipeline.routing import Routing, SpecDocs, compile_routes
 from tagfake.runtime import Runtime
 from tagfake.settings import Settings
 from tagfake.vendors.common import snake
@@ -100,8 +100,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         Mount(ADMIN_PREFIX, ADMIN, compile_contract("admin", admin_spec), AdminBackend(runtime))
     )
     policy = AdminPolicy(settings.admin_token, settings.allowed_hosts, settings.host)
-    # Compiled once from the specs: concrete paths, and each operation's handler and arguments.
-    concrete = concrete_routes((m.prefix, m.contract) for m in mounts)
+    # Compiled once from the specs: the route table, each operation's handler and arguments.
+    routes = compile_routes((m.prefix, m.contract) for m in mounts)
     endpoints = {
         id(m.contract): compile_endpoints(
             m.contract.operations.values(), handler_lookup(handler_module(m))
@@ -114,12 +114,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         partial(AdminGuard, policy=policy),
         ExceptionMiddleware,
         # Serves each spec at `<mount>/openapi.json`, ahead of auth, as vendors publish theirs.
-        partial(SpecDocs, concrete=concrete),
+        partial(SpecDocs, table=routes),
         partial(Guard, runtime=runtime, mounts=mounts),
         JournalRecorder,
         partial(Respond, mode=settings.validation),
-        # A concrete spec path by one lookup; the rest through connexion's router.
-        partial(Routing, concrete=concrete),
+        # An operation's path and method from the compiled table; the rest by connexion's router.
+        partial(Routing, table=routes),
         RouteCheck,
         Faults,
         Auth,

@@ -180,6 +180,9 @@ def _serve(settings: Settings, stop: _Stop) -> int:
     saved = True
     try:
         asgi = _asgi(settings, runtime)
+        # The compiled specs and schemas live as long as the process: out of the collector's
+        # sight, so the full collections that load triggers stop walking them (latency spikes).
+        gc.freeze()
         sock = _listen(settings)
         if sock is None:
             return 2

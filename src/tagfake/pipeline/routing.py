@@ -1,10 +1,18 @@
-"""Routing compiled from the specs: a concrete spec path (`/tags`, `/leads/tags`) is one dict
-lookup on the full request path; anything else (templated paths, trailing slashes, unknown
-paths) goes through connexion's routers, which RouteCheck then reads the same way."""
+"""Routing compiled from the specs at start.
+
+A concrete spec path (`/tags`, `/leads/tags`) is one dict lookup on the full request path; a
+templated one (`/tags/{uuid}`) one regular expression per spec path, in the spec's order, with
+the path values typed as connexion's router types them. Only a full match (path and method)
+is decided here; everything else (a known path with another method, trailing slashes, unknown
+paths) goes through connexion's router, as before, and RouteCheck reads both the same way.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
@@ -15,33 +23,93 @@ from tagfake.pipeline.routes import ROUTING_CONTEXT
 
 Route = dict[str, tuple[str, str]]  # METHOD → (mount prefix, operationId)
 
+# connexion's path convertors (connexion.frameworks.starlette): regex and conversion per type.
+_TYPED: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "integer": (r"[+-]?[0-9]+", int),
+    "number": (r"[+-]?[0-9]*(?:\.[0-9]*)?", float),
+}
+_STRING = (r"[^/]+", str)
+_PARAM = re.compile(r"\{([^}/]+)\}")
 
-def concrete_routes(mounts: Iterable[tuple[str, VendorContract]]) -> dict[str, Route]:
-    """Full path → METHOD → (prefix, operationId) for every spec path without a template."""
-    table: dict[str, Route] = {}
+
+@dataclass(frozen=True)
+class Template:
+    pattern: re.Pattern[str]
+    names: tuple[str, ...]
+    converters: tuple[Callable[[str], Any], ...]
+    route: Route
+
+
+@dataclass(frozen=True)
+class RouteTable:
+    concrete: dict[str, Route]
+    templates: tuple[Template, ...]
+
+    def find(self, path: str, method: str) -> tuple[str, str, dict[str, Any]] | None:
+        """(prefix, operationId, path values) of the operation a request names, or None."""
+        route = self.concrete.get(path)
+        if route is not None:
+            found = route.get(method)
+            return None if found is None else (found[0], found[1], {})
+        for t in self.templates:
+            found = t.route.get(method)
+            if found is None:
+                continue
+            match = t.pattern.fullmatch(path)
+            if match is None:
+                continue
+            try:
+                values = {
+                    n: convert(v)
+                    for n, convert, v in zip(t.names, t.converters, match.groups(), strict=True)
+                }
+            except ValueError:
+                return None  # connexion's router decides (`/profiles/.`)
+            return found[0], found[1], values
+        return None
+
+
+def compile_routes(mounts: Iterable[tuple[str, VendorContract]]) -> RouteTable:
+    concrete: dict[str, Route] = {}
+    templated: dict[str, tuple[Template, Route]] = {}
     for prefix, contract in mounts:
         for op in contract.operations.values():
+            key = (op.method.upper(), op.operation_id)
+            full = prefix + op.path
             if "{" not in op.path:
-                table.setdefault(prefix + op.path, {})[op.method.upper()] = (
-                    prefix,
-                    op.operation_id,
+                concrete.setdefault(full, {})[key[0]] = (prefix, key[1])
+                continue
+            if full not in templated:
+                types = {
+                    p.name: p.type for p in op.params if p.location == "path"
+                }  # shared by the path's operations
+                names = tuple(_PARAM.findall(full))
+                typed = [_TYPED.get(types.get(n, "string"), _STRING) for n in names]
+                regex = "".join(
+                    f"({typed[i // 2][0]})" if i % 2 else re.escape(part)
+                    for i, part in enumerate(_PARAM.split(full))
                 )
-    return table
+                route: Route = {}
+                template = Template(re.compile(regex), names, tuple(c for _, c in typed), route)
+                templated[full] = (template, route)
+            templated[full][1][key[0]] = (prefix, key[1])
+    return RouteTable(concrete, tuple(t for t, _ in templated.values()))
 
 
 class Routing(RoutingMiddleware):  # type: ignore[misc]  # connexion is untyped
-    def __init__(self, app: ASGIApp, *, concrete: dict[str, Route]) -> None:
+    def __init__(self, app: ASGIApp, *, table: RouteTable) -> None:
         super().__init__(app)
-        self.concrete = concrete
+        self.table = table
         self.next = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            route = self.concrete.get(scope["path"])
-            found = None if route is None else route.get(scope["method"])
+            found = self.table.find(scope["path"], scope["method"])
             if found is not None:
+                prefix, op_id, values = found
                 extensions = scope.setdefault("extensions", {})
-                extensions[ROUTING_CONTEXT] = {"api_base_path": found[0], "operation_id": found[1]}
+                extensions[ROUTING_CONTEXT] = {"api_base_path": prefix, "operation_id": op_id}
+                scope.setdefault("path_params", {}).update(values)
                 await self.next(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
@@ -51,9 +119,9 @@ class SpecDocs(SwaggerUIMiddleware):  # type: ignore[misc]  # connexion is untyp
     """connexion's spec files and Swagger UI (`<mount>/openapi.json`), skipped by a request for
     an operation's concrete path, which can be none of them."""
 
-    def __init__(self, app: ASGIApp, *, concrete: dict[str, Route]) -> None:
+    def __init__(self, app: ASGIApp, *, table: RouteTable) -> None:
         super().__init__(app)
-        self.concrete = concrete
+        self.concrete = table.concrete
         self.next = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
