@@ -8,6 +8,7 @@ from typing import Any
 
 from tagfake import errors as e
 from tagfake.admin.faults import HEADER, FaultSpecError, Target
+from tagfake.pipeline.auth import credential_of
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import (
     ASGIApp,
@@ -16,7 +17,6 @@ from tagfake.pipeline.http import (
     Scope,
     Send,
     header,
-    headers_dict,
     read_body,
 )
 
@@ -71,7 +71,7 @@ class Faults:
         if wanted is None and not rules.rules():
             await self.app(scope, receive, send)
             return
-        credential = call.vendor.credential(headers_dict(scope))
+        credential = credential_of(call.vendor, scope)
         target = Target(
             vendor=call.vendor.slug,
             operation=call.operation.operation_id,

@@ -4,6 +4,7 @@ and body schema. A request that fails here reaches no handler, so it changes not
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 from urllib.parse import parse_qs
@@ -22,28 +23,45 @@ from tagfake.pipeline.http import (
     read_body,
     replay,
 )
+from tagfake.pipeline.media import parse_media_type
+from tagfake.text import has_lone_surrogate
 
 _INT = re.compile(r"-?\d{1,18}")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite(literal: str) -> float:
+    """`1e999` is JSON's grammar but no number anyone can store or answer (it reads as inf)."""
+    value = float(literal)
+    if not math.isfinite(value):
+        raise ValueError(f"{literal} is out of range")
+    return value
+
+
 def parse_json(raw: bytes, max_depth: int) -> Any:
+    """The one JSON body parser: UTF-8 (strict), RFC 8259 JSON (no NaN/Infinity), no lone
+    UTF-16 surrogate escapes (text that cannot be stored or answered as UTF-8), bounded depth."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise BadRequest("The request body is not valid UTF-8.") from None
     try:
-        doc = json.loads(text, parse_constant=_reject_constant)
+        doc = json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
     except RecursionError:
         raise BadRequest(f"The JSON body is nested deeper than {max_depth} levels.") from None
     except ValueError:
         raise BadRequest("The request body is not valid JSON.") from None
     if depth_exceeds(doc, max_depth):
         raise BadRequest(f"The JSON body is nested deeper than {max_depth} levels.")
+    # Strict UTF-8 decoding already refused encoded surrogates, so only `\uD800`-`\uDFFF`
+    # escapes can bring one in; most bodies have none and skip the walk.
+    if _SURROGATE_ESCAPE.search(text) and has_lone_surrogate(doc):
+        raise BadRequest("The request body is not valid JSON: unpaired UTF-16 surrogate.")
     return doc
 
 
@@ -80,13 +98,6 @@ def resource_named(template: str, param: str) -> str:
         word = parts[parts.index(marker) - 1]
         return word[:-1].capitalize() if word.endswith("s") else word.capitalize()
     return "Resource"
-
-
-def is_json_media(content_type: str | None) -> bool:
-    if not content_type:
-        return False
-    media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or (media.startswith("application/") and "+json" in media)
 
 
 class RequestCheck:
@@ -127,8 +138,13 @@ class RequestCheck:
             problems = op.body.violations({}) if op.body is not None else []
             missing = Violation("", '"body" is a required property')
             raise call.vendor.invalid(op.operation_id, problems or [missing], None)
-        if not is_json_media(header(scope, "content-type")):
+        media = parse_media_type(header(scope, "content-type"))
+        if media is None or not media.is_json:
             raise UnsupportedMediaType("The request body must be sent as application/json.")
+        if not media.is_utf8:
+            raise UnsupportedMediaType(
+                f"The request body must be UTF-8 JSON, not charset={media.charset}."
+            )
         doc = parse_json(raw, self.depth)
         wants_object = op.body is not None and op.body.json_schema.get("type") == "object"
         if wants_object and not isinstance(doc, dict):

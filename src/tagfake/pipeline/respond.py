@@ -14,6 +14,7 @@ from tagfake.errors import MethodNotAllowed, RouteNotFound, ServerFault, Tagfake
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.faults import DropConnection
 from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send, dumps
+from tagfake.pipeline.media import is_json_media
 from tagfake.settings import ValidationMode
 
 log = logging.getLogger("tagfake.validation")
@@ -127,7 +128,7 @@ class Respond:
         ctype = next((v for k, v in headers if k.lower() == b"content-type"), b"")
         if not payload:
             body: Any = None
-        elif b"json" not in ctype.lower():
+        elif not is_json_media(ctype.decode("latin-1")):
             return [f"status {status}: answer is {ctype.decode('latin-1') or 'untyped'}, not JSON"]
         else:
             try:

@@ -29,6 +29,8 @@ class Surface(ABC):
     is_vendor: ClassVar[bool] = True
     #: (requests, seconds) of the vendor's documented rate limit, enforced in rate-limit mode.
     rate_limit: ClassVar[tuple[int, int] | None] = None
+    #: The request headers (lower-case) that carry the credential; sent twice, they are refused.
+    credential_headers: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
     def credential(self, headers: Mapping[str, str]) -> str | None:

@@ -43,6 +43,8 @@ class Healvi(Vendor):
     entity_kinds = (KIND,)
     auth_hint = "Authorization: Bearer <token>"
 
+    credential_headers = ("authorization",)
+
     def credential(self, headers: Mapping[str, str]) -> str | None:
         return bearer_token(headers)
 

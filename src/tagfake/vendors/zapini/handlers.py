@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.responses import Response
 
-from tagfake.vendors.common import call, reply, run, tenant
+from tagfake.vendors.common import call, reply, request_body, run, tenant
 from tagfake.vendors.zapini.envelope import ok
 
 
@@ -15,7 +13,8 @@ async def list_tags() -> Response:
     return reply(ok({"tags": tags}))
 
 
-async def create_tag(body: dict[str, Any]) -> Response:
+async def create_tag() -> Response:
+    body = request_body()
     tag = await run(call().backend.create_tag, tenant(), body)
     return reply(ok({"tag": tag}, "Tag created successfully"), 201)
 
@@ -24,7 +23,8 @@ async def get_tag(uuid: str) -> Response:
     return reply(ok({"tag": await run(call().backend.get_tag, tenant(), uuid)}))
 
 
-async def update_tag(uuid: str, body: dict[str, Any] | None = None) -> Response:
+async def update_tag(uuid: str) -> Response:
+    body = request_body()
     tag = await run(call().backend.update_tag, tenant(), uuid, body or {})
     return reply(ok({"tag": tag}, "Tag updated successfully"))
 
@@ -39,6 +39,7 @@ async def get_conversation(uuid: str) -> Response:
     return reply(ok({"conversation": conversation}))
 
 
-async def update_conversation_tags(uuid: str, body: dict[str, Any]) -> Response:
+async def update_conversation_tags(uuid: str) -> Response:
+    body = request_body()
     tags = await run(call().backend.update_conversation_tags, tenant(), uuid, body["tag_ids"])
     return reply(ok({"tags": tags}, "Conversation tags updated"))

@@ -26,6 +26,8 @@ class Zapini(Vendor):
     auth_hint = "Authorization: Bearer <token>"
     rate_limit = (100, 15 * 60)  # documented: "100 requests / 15 min"
 
+    credential_headers = ("authorization",)
+
     def credential(self, headers: Mapping[str, str]) -> str | None:
         return bearer_token(headers)
 
