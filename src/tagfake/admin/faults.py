@@ -113,8 +113,8 @@ STATUS_RANGE = (400, 599)
 MAX_DELAY_MS = 60_000
 MAX_RETRY_AFTER = 86_400
 MAX_HEADER_LENGTH = 256
-_WHOLE = re.compile(r"[0-9]{1,12}")
-_SIGNED = re.compile(r"-?[0-9]{1,19}")
+_WHOLE = re.compile(r"[0-9]+")
+_SIGNED = re.compile(r"-?[0-9]+")
 _DECIMAL = re.compile(r"[0-9]*\.?[0-9]+([eE][-+]?[0-9]{1,3})?")
 _HEADER_SYNTAX = (
     "status=N, delay=MS or delay=MS-MS, drop, malformed or rate_limit; "

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _MEDIA = re.compile(rf"\s*({_TOKEN})/({_TOKEN})\s*")
-_PARAM = re.compile(rf';\s*({_TOKEN})=(?:({_TOKEN})|"((?:[^"\\]|\\.)*)")\s*')
+# RFC 9110 allows no whitespace around "="; it is tolerated, as lenient servers do.
+_PARAM = re.compile(rf';\s*({_TOKEN})\s*=\s*(?:({_TOKEN})|"((?:[^"\\]|\\.)*)")\s*')
 _EMPTY_PARAM = re.compile(r";\s*")
 _QUOTED_PAIR = re.compile(r"\\(.)")
 
