@@ -8,20 +8,12 @@ from __future__ import annotations
 import copy
 import importlib
 import logging
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
-from connexion import AsyncApp
-from connexion.middleware.context import ContextMiddleware
-from connexion.middleware.exceptions import ExceptionMiddleware
-from connexion.middleware.lifespan import LifespanMiddleware
-from connexion.middleware.routing import RoutingMiddleware
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from connexion.options import SwaggerUIOptions
-from connexion.resolver import Resolver
-from connexion.spec import Specification
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -41,6 +33,27 @@ from tagfake.pipeline.routes import RouteCheck
 from tagfake.runtime import Runtime
 from tagfake.settings import Settings
 from tagfake.vendors.common import snake
+
+with warnings.catch_warnings():
+    # Import-time warnings of connexion 3.3's own imports, none about tagfake's use of it, that
+    # would break users running with `-W error` or pytest's `filterwarnings = error`:
+    # starlette's TestClient (imported, never used here) prefers httpx2 to connexion's httpx,
+    # and connexion still imports the RefResolver names jsonschema deprecated in 4.18.
+    for message, category in (
+        ("Using `httpx` with `starlette.testclient`", UserWarning),
+        ("jsonschema.RefResolver is deprecated", DeprecationWarning),
+        ("jsonschema.exceptions.RefResolutionError is deprecated", DeprecationWarning),
+    ):
+        warnings.filterwarnings("ignore", message=message, category=category)
+    from connexion import AsyncApp
+    from connexion.middleware.context import ContextMiddleware
+    from connexion.middleware.exceptions import ExceptionMiddleware
+    from connexion.middleware.lifespan import LifespanMiddleware
+    from connexion.middleware.routing import RoutingMiddleware
+    from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+    from connexion.options import SwaggerUIOptions
+    from connexion.resolver import Resolver
+    from connexion.spec import Specification
 
 log = logging.getLogger("tagfake")
 
