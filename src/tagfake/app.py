@@ -116,6 +116,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             RequestCheck,
             max_body_bytes=settings.max_body_bytes,
             max_json_depth=settings.max_json_depth,
+            body_timeout=settings.body_timeout,
         ),
         LifespanMiddleware,
         ContextMiddleware,

@@ -37,6 +37,21 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="json: one JSON line per request on stdout",
     )
     p.add_argument(
+        "--body-timeout",
+        dest="body_timeout",
+        type=float,
+        metavar="SECONDS",
+        help="a request's headers, and then its body, must arrive within this (default 5); "
+        "a slower body gets the vendor's 400 and the connection is closed",
+    )
+    p.add_argument(
+        "--max-connections",
+        dest="max_connections",
+        type=int,
+        metavar="N",
+        help="connections served at once (default 1000); requests beyond get a 503",
+    )
+    p.add_argument(
         "--rate-limits",
         dest="rate_limits",
         action="store_true",
@@ -57,6 +72,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
             "state_file",
             "log_format",
             "rate_limits",
+            "body_timeout",
+            "max_connections",
         )
     }
     for key in ("fixtures_dir", "state_file"):

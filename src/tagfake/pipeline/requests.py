@@ -11,11 +11,18 @@ from urllib.parse import parse_qs
 
 from tagfake.contract.schema import Violation
 from tagfake.contract.spec import OperationContract, Param
-from tagfake.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
+from tagfake.errors import (
+    BadRequest,
+    BodyTimeout,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import (
     ASGIApp,
     BodyTooLarge,
+    BodyTooSlow,
     Receive,
     Scope,
     Send,
@@ -100,11 +107,28 @@ def resource_named(template: str, param: str) -> str:
     return "Resource"
 
 
+async def read_request_body(scope: Scope, receive: Receive, limit: int, timeout: float) -> bytes:
+    """The request's body as every stage reads it: at most `limit` bytes (the vendor's 413),
+    whole within `timeout` seconds (the vendor's 400, then the connection closes)."""
+    declared = header(scope, "content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(limit)
+    try:
+        return await read_body(receive, limit, timeout)
+    except BodyTooLarge:
+        raise PayloadTooLarge(limit) from None
+    except BodyTooSlow:
+        raise BodyTimeout(timeout) from None
+
+
 class RequestCheck:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_json_depth: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, max_json_depth: int, body_timeout: float
+    ) -> None:
         self.app = app
         self.limit = max_body_bytes
         self.depth = max_json_depth
+        self.timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         call: Call | None = scope.get(SCOPE_KEY)
@@ -114,20 +138,11 @@ class RequestCheck:
         op = call.operation
         self._check_params(call, op, scope)
         if op.body_media:
-            raw = await self._read(scope, receive)
+            raw = await read_request_body(scope, receive, self.limit, self.timeout)
             call.raw_body = raw
             receive = replay(raw, receive)
             call.body = self._check_body(call, op, scope, raw)
         await self.app(scope, receive, send)
-
-    async def _read(self, scope: Scope, receive: Receive) -> bytes:
-        declared = header(scope, "content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            raise PayloadTooLarge(self.limit)
-        try:
-            return await read_body(receive, self.limit)
-        except BodyTooLarge:
-            raise PayloadTooLarge(self.limit) from None
 
     def _check_body(self, call: Call, op: OperationContract, scope: Scope, raw: bytes) -> Any:
         if not raw.strip():

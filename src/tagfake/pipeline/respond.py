@@ -10,7 +10,13 @@ from typing import Any
 from starlette.exceptions import HTTPException
 
 from tagfake.contract.spec import OperationContract, VendorContract
-from tagfake.errors import MethodNotAllowed, RouteNotFound, ServerFault, TagfakeError
+from tagfake.errors import (
+    BodyTimeout,
+    MethodNotAllowed,
+    RouteNotFound,
+    ServerFault,
+    TagfakeError,
+)
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.faults import DropConnection
 from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send, dumps
@@ -94,6 +100,8 @@ class Respond:
         payload = dumps(body)
         raw = [] if _has(headers, "content-type") else [(b"content-type", b"application/json")]
         raw += [(k.lower().encode(), v.encode("latin-1")) for k, v in headers.items()]
+        if isinstance(exc, BodyTimeout):  # what is left of the body would read as a request
+            raw.append((b"connection", b"close"))
         start = {"type": "http.response.start", "status": status, "headers": raw}
         await self._finish(call, start, payload, send)
 
