@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse
 from tagfake import __version__
 from tagfake.admin.backend import AdminBackend
 from tagfake.admin.surface import SURFACE as ADMIN
-from tagfake.contract.spec import compile_contract
+from tagfake.contract.spec import SpecError, compile_contract, line_of
 from tagfake.pipeline.auth import Auth
 from tagfake.pipeline.faults import Faults
 from tagfake.pipeline.guard import ADMIN_PREFIX, Guard, Mount
@@ -147,16 +147,35 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 _RUNTIMES: dict[int, Runtime] = {}
 
 
+def _handlers_module(m: Mount) -> str:
+    if m.surface is ADMIN:
+        return "tagfake.admin.handlers"
+    return f"tagfake.vendors.{m.surface.slug}.handlers"
+
+
+def _check_handlers(m: Mount) -> None:
+    """Every operationId of the spec has its handler; else the spec is refused at start (as
+    one line), not when connexion resolves it inside uvicorn's start-up."""
+    module = importlib.import_module(_handlers_module(m))
+    for op in m.contract.operations.values():
+        if not callable(getattr(module, snake(op.operation_id), None)):
+            where = ["paths", op.path, op.method, "operationId"]
+            raise SpecError(
+                m.contract.path,
+                line_of(m.contract.path, where),
+                f"operationId {op.operation_id!r} is no operation tagfake implements for "
+                f"{m.surface.slug}",
+            )
+
+
 def _add_api(app: AsyncApp, m: Mount) -> None:
-    is_admin = m.surface is ADMIN
+    _check_handlers(m)
     app.add_api(
         # The document parsed once at start; connexion may resolve references in place.
         copy.deepcopy(m.contract.document),
         base_path=m.prefix,
         name=m.surface.slug,
-        resolver=handler_resolver(
-            "tagfake.admin.handlers" if is_admin else f"tagfake.vendors.{m.surface.slug}.handlers"
-        ),
+        resolver=handler_resolver(_handlers_module(m)),
         validate_responses=False,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
     )

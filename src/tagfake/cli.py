@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tagfake import __version__
+from tagfake.contract.spec import SpecError
 from tagfake.fixtures import FixtureError
 from tagfake.settings import VENDORS, Settings
 
@@ -97,6 +98,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return serve(settings)
     except FixtureError as exc:
         print(f"tagfake: bad fixture: {exc}", file=sys.stderr)
+        return 2
+    except SpecError as exc:
+        print(f"tagfake: bad spec: {exc}", file=sys.stderr)
         return 2
 
 
