@@ -121,6 +121,17 @@ async def read_request_body(scope: Scope, receive: Receive, limit: int, timeout:
         raise BodyTimeout(timeout) from None
 
 
+def _as_checked(scope: Scope, has_json: bool) -> Scope:
+    """The scope below this stage: its Content-Type is the canonical `application/json` of the
+    body checked here, or none. Handlers take the checked body (`call.body`); connexion below
+    still reads form data for a form media type on any operation, and must find nothing to
+    parse. The outer stages (the journal) keep the headers as sent."""
+    headers = [(k, v) for k, v in scope.get("headers", []) if bytes(k).lower() != b"content-type"]
+    if has_json:
+        headers.append((b"content-type", b"application/json"))
+    return {**scope, "headers": headers}
+
+
 class RequestCheck:
     def __init__(
         self, app: ASGIApp, *, max_body_bytes: int, max_json_depth: int, body_timeout: float
@@ -142,7 +153,7 @@ class RequestCheck:
             call.raw_body = raw
             receive = replay(raw, receive)
             call.body = self._check_body(call, op, scope, raw)
-        await self.app(scope, receive, send)
+        await self.app(_as_checked(scope, call.body is not None), receive, send)
 
     def _check_body(self, call: Call, op: OperationContract, scope: Scope, raw: bytes) -> Any:
         if not raw.strip():

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 
 from tagfake.contract.spec import OperationContract, VendorContract
 from tagfake.errors import (
+    BadRequest,
     BodyTimeout,
     MethodNotAllowed,
     RouteNotFound,
@@ -148,11 +149,16 @@ class Respond:
 
 
 def _router_error(call: Call, scope: Scope, status: int) -> TagfakeError:
-    """Starlette's own 404/405 for a partial route match, as the vendor's error."""
+    """Starlette's own 404/405 for a partial route match, as the vendor's error; any other
+    status it raises (a request it cannot read) as the vendor's 400 or 500."""
     allow = call.contract.methods_for(scope["path"][len(call.mount) :] or "/")
     if status == 405 and allow:
         return MethodNotAllowed(scope["method"].upper(), allow)
-    return RouteNotFound(scope["path"])
+    if status in {404, 405}:
+        return RouteNotFound(scope["path"])
+    if 400 <= status < 500:
+        return BadRequest("The request could not be read.")
+    return ServerFault()
 
 
 def _has(headers: dict[str, str], name: str) -> bool:
