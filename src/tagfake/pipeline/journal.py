@@ -12,7 +12,7 @@ from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send
 from tagfake.text import has_lone_surrogate
 
 _MAX_TEXT = 64 * 1024
-_HIDDEN = {"authorization", "x-api-key", "cookie"}
+_HIDDEN = {"authorization", "x-api-key", "cookie", "x-tagfake-admin-token"}
 
 
 def _decoded(raw: bytes | None) -> Any:
