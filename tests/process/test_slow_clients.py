@@ -97,7 +97,10 @@ def request(port: int, path: str, header: str = "", body: bytes | None = None) -
     extra = (
         "" if body is None else f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
     )
-    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n{header}\r\n{extra}\r\n"
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n"
+        f"{header}\r\n{extra}\r\n"
+    )
     s.sendall(head.replace("\r\n\r\n\r\n", "\r\n\r\n").encode() + (body or b""))
     status, headers, payload = parse(read_all(s))
     s.close()
