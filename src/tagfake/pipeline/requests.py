@@ -14,8 +14,10 @@ from tagfake.contract.spec import OperationContract, Param
 from tagfake.errors import (
     BadRequest,
     BodyTimeout,
+    Invalid,
     NotFound,
     PayloadTooLarge,
+    TagfakeError,
     UnsupportedMediaType,
 )
 from tagfake.pipeline.call import SCOPE_KEY, Call
@@ -163,7 +165,8 @@ class RequestCheck:
             # where every field is optional: the contract asks for a body.
             problems = op.body.violations({}) if op.body is not None else []
             missing = Violation("", '"body" is a required property')
-            raise call.vendor.invalid(op.operation_id, problems or [missing], None)
+            self._refuse(call, call.vendor.invalid(op.operation_id, problems or [missing], None))
+            return {}
         media = parse_media_type(header(scope, "content-type"))
         if media is None or not media.is_json:
             raise UnsupportedMediaType("The request body must be sent as application/json.")
@@ -178,8 +181,16 @@ class RequestCheck:
         if op.body is not None:
             problems = op.body.violations(doc)
             if problems:
-                raise call.vendor.invalid(op.operation_id, problems, doc)
+                self._refuse(call, call.vendor.invalid(op.operation_id, problems, doc))
         return doc
+
+    @staticmethod
+    def _refuse(call: Call, error: TagfakeError) -> None:
+        """Answer a schema violation now, or, for a vendor that validates after route-model
+        binding, leave it to the backend (which looks the route's entities up first)."""
+        if not (call.vendor.validates_after_binding and isinstance(error, Invalid)):
+            raise error
+        call.pending = error
 
     def _check_params(self, call: Call, op: OperationContract, scope: Scope) -> None:
         path_values = scope.get("path_params", {})

@@ -27,7 +27,9 @@ def tenant() -> str:
 
 
 def request_body() -> Any:
-    """The JSON body exactly as the request check parsed and validated it (None: none sent).
+    """The JSON body exactly as the request check parsed and checked it (None: none sent; a
+    vendor that validates after route-model binding finds its schema violations in
+    `call().pending`).
 
     Handlers take it from here, never from connexion's own body argument: connexion decides
     by its own media-type test whether to parse (it misses `application/JSON` and

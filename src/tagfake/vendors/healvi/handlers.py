@@ -13,6 +13,6 @@ async def get_profile(id: int) -> Response:
 
 
 async def sync_profile_tags(profileId: int) -> Response:
-    body = request_body()
-    tags = await run(call().backend.sync_profile_tags, tenant(), profileId, body["tags"])
+    c = call()
+    tags = await run(c.backend.sync_profile_tags, tenant(), profileId, request_body(), c.pending)
     return reply(ok(tags))

@@ -14,8 +14,7 @@ async def list_tags() -> Response:
 
 
 async def create_tag() -> Response:
-    body = request_body()
-    tag = await run(call().backend.create_tag, tenant(), body)
+    tag = await run(call().backend.create_tag, tenant(), request_body(), call().pending)
     return reply(ok({"tag": tag}, "Tag created successfully"), 201)
 
 
@@ -24,8 +23,8 @@ async def get_tag(uuid: str) -> Response:
 
 
 async def update_tag(uuid: str) -> Response:
-    body = request_body()
-    tag = await run(call().backend.update_tag, tenant(), uuid, body or {})
+    body = request_body() or {}
+    tag = await run(call().backend.update_tag, tenant(), uuid, body, call().pending)
     return reply(ok({"tag": tag}, "Tag updated successfully"))
 
 
@@ -40,6 +39,9 @@ async def get_conversation(uuid: str) -> Response:
 
 
 async def update_conversation_tags(uuid: str) -> Response:
+    c = call()
     body = request_body()
-    tags = await run(call().backend.update_conversation_tags, tenant(), uuid, body["tag_ids"])
+    tags = await run(
+        c.backend.update_conversation_tags, tenant(), uuid, body.get("tag_ids"), c.pending
+    )
     return reply(ok({"tags": tags}, "Conversation tags updated"))
