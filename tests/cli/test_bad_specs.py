@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -42,14 +43,18 @@ def _write(file: str, text: str | bytes) -> Callable[[Path], None]:
     return apply
 
 
-BREAKAGES = {
+# name → (how to break the specs, the message with {line} for the line it names, and what that
+# line of the broken file holds — the line is found, not hard-coded, so the specs may change)
+BREAKAGES: dict[str, tuple[Callable[[Path], None], str, str | None]] = {
     "yaml-syntax": (
         _replace("zapini.openapi.yaml", "paths:\n", "paths:\n  bad: [unclosed\n"),
-        "zapini.openapi.yaml:38: not valid YAML: did not find expected ',' or ']'",
+        "zapini.openapi.yaml:{line}: not valid YAML: did not find expected ',' or ']'",
+        None,  # libyaml names the line after the unclosed flow sequence
     ),
     "not-openapi": (
         _write("nexor.openapi.yaml", "- a list\n"),
-        "nexor.openapi.yaml:1: not an OpenAPI document (no `paths` mapping)",
+        "nexor.openapi.yaml:{line}: not an OpenAPI document (no `paths` mapping)",
+        "- a list",
     ),
     "dangling-ref": (
         _replace(
@@ -57,29 +62,36 @@ BREAKAGES = {
             "'400': {$ref: '#/components/responses/BadRequest'}",
             "'400': {$ref: '#/components/responses/Nope'}",
         ),
-        "zapini.openapi.yaml:60: paths./tags.get.responses.400: "
+        "zapini.openapi.yaml:{line}: paths./tags.get.responses.400: "
         "$ref #/components/responses/Nope points at nothing",
+        "'400': {$ref: '#/components/responses/Nope'}",
     ),
     "unknown-operation": (
         _replace("zapini.openapi.yaml", "operationId: createTag\n", "operationId: createTagz\n"),
-        "zapini.openapi.yaml:67: operationId 'createTagz' is no operation tagfake implements",
+        "zapini.openapi.yaml:{line}: operationId 'createTagz' is no operation tagfake implements",
+        "operationId: createTagz",
     ),
     "missing-operation-id": (
         _replace("healvi.openapi.yaml", "      operationId: getProfile\n", ""),
-        "healvi.openapi.yaml:27: paths./profiles/{id}.get: every operation needs an operationId",
+        "healvi.openapi.yaml:{line}: paths./profiles/{{id}}.get: "
+        "every operation needs an operationId",
+        "get:",
     ),
     "bad-schema": (
         _replace("commbox.openapi.yaml", "type: object", "type: objekt"),
-        'commbox.openapi.yaml:75: paths./tags.post.requestBody: "objekt" is not valid',
+        'commbox.openapi.yaml:{line}: paths./tags.post.requestBody: "objekt" is not valid',
+        "requestBody:",
     ),
-    "missing-spec": (_remove("admin.openapi.yaml"), "admin.openapi.yaml: cannot be read"),
+    "missing-spec": (_remove("admin.openapi.yaml"), "admin.openapi.yaml: cannot be read", None),
     "no-version": (
         _write("nexor.openapi.yaml", "paths: {}\n"),
-        "nexor.openapi.yaml:1: not OpenAPI 3 (no `openapi: 3.x`)",
+        "nexor.openapi.yaml:{line}: not OpenAPI 3 (no `openapi: 3.x`)",
+        "paths: {}",
     ),
     "not-utf8": (
         _write("nexor.openapi.yaml", b"openapi: 3.0.3\n# \xff\n"),
         "nexor.openapi.yaml: not UTF-8 text (byte 17)",
+        None,
     ),
 }
 
@@ -95,12 +107,22 @@ def broken_specs(tmp_path: Path, name: str) -> Path:
 def test_a_broken_spec_is_refused_in_one_line(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("TAGFAKE_SPECS_DIR", str(broken_specs(tmp_path, name)))
+    root = broken_specs(tmp_path, name)
+    monkeypatch.setenv("TAGFAKE_SPECS_DIR", str(root))
     assert main(["serve", "--port", "0"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("tagfake: bad spec: "), err
-    assert BREAKAGES[name][1] in err, err
     assert "Traceback" not in err and "Error" not in err
+    _, expected, marker = BREAKAGES[name]
+    found = re.search(r"([a-z]+\.openapi\.yaml):(\d+): ", err)
+    if "{line}" not in expected:
+        assert expected in err, err
+        return
+    assert found is not None, err
+    line = int(found.group(2))
+    assert expected.format(line=line) in err, err
+    if marker is not None:
+        assert marker in (root / found.group(1)).read_text().splitlines()[line - 1], (line, err)
 
 
 def test_a_missing_specs_directory_is_refused_by_the_process(tmp_path: Path) -> None:
