@@ -64,6 +64,9 @@ def check_tools(targets: Sequence[str]) -> Tools:
     install = " ".join(NPM_INSTALL)
     for name in targets:
         target = TARGETS[name]
+        if target.kind.endswith("granian") and not (tagfake_bin().parent / "granian").exists():
+            tools.missing[name] = "granian is missing: `.venv/bin/pip install -e '.[dev]'`"
+            continue
         if target.kind.startswith(("tagfake", "bare-")):
             if not tagfake_bin().exists():
                 tools.missing[name] = (
