@@ -46,7 +46,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"comma-separated, from {','.join(TARGETS)} (default: all)",
     )
     p.add_argument(
-        "--scenarios", default=",".join(SCENARIOS), help="comma-separated: get,put (default)"
+        "--scenarios", default=",".join(SCENARIOS), help="comma-separated: get,put,create (default)"
     )
     p.add_argument(
         "--startup-runs",

@@ -54,13 +54,16 @@ def measure_scenario(
         pid = server.proc.pid
         idle_kib = tree_kib(pid, "VmRSS")
         path, _ = server_paths(target, scenario)
-        check = request(server.port, scenario.method, path, scenario.headers(), scenario.body)
+        check = request(
+            server.port, scenario.method, path, scenario.headers(), scenario.sample_body
+        )
         url = f"http://127.0.0.1:{server.port}{path}"
         load(opts, url, scenario, work, WARMUP_S)
         cpu0, own0, busy0 = tree_cpu_s(pid), own_cpu_s(), machine_busy_s()
         result = load(opts, url, scenario, work, opts.duration)
         cpu, own = tree_cpu_s(pid) - cpu0, own_cpu_s() - own0
         busy = machine_busy_s() - busy0
+        filled = fill(target, scenario, work, opts, url, result) if scenario.fill else None
         peak_kib = tree_kib(pid, "VmHWM")
         alive = server.proc.poll() is None
     other = max(0.0, busy - cpu - own)
@@ -89,6 +92,34 @@ def measure_scenario(
         "peak_rss_mib": peak_kib / 1024,
         "alive_after": alive,
         "server_log_bytes": server.log.stat().st_size if server.log.exists() else 0,
+        "filled": filled,
+    }
+
+
+FILL_LIMIT_S = 240
+
+
+def fill(
+    target: Target, scenario: Scenario, work: Workdir, opts: Options, url: str, first: Load
+) -> dict[str, Any] | None:
+    """Create entities (at most FILL_LIMIT_S seconds of load) until scenario.fill exist, then
+    measure again: the second window's req/s beside the first says whether a request's cost
+    grows with the store. Stub servers keep nothing: only tagfake is filled."""
+    if not target.kind.startswith("tagfake"):
+        return None
+    created = first.requests - first.non_2xx
+    spent = 0
+    while created < scenario.fill and spent < FILL_LIMIT_S:
+        step = load(opts, url, scenario, work, 5)
+        created += step.requests - step.non_2xx
+        spent += 5
+    after = load(opts, url, scenario, work, opts.duration)
+    return {
+        "created_before": created,
+        "rps": after.rps,
+        "p99_ms": after.latency_ms["p99"],
+        "non_2xx": after.non_2xx,
+        "ratio_to_first": after.rps / first.rps if first.rps else None,
     }
 
 

@@ -39,14 +39,16 @@ def summary_table(report: dict[str, Any]) -> str:
 
     rows = [
         "| target | GET zapini /tags req/s | PUT nexor /leads/tags req/s "
+        "| POST zapini /tags (create) req/s "
         "| startup to first 200 (s) | peak RSS (MiB) | socket errors / non-2xx |",
-        "|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|",
     ]
     for entry in measured.values():
         rows.append(
             f"| {entry['label']} "
             f"| {_cell(rps(entry, 'get'), rps(base, 'get'), ',.0f')} "
             f"| {_cell(rps(entry, 'put'), rps(base, 'put'), ',.0f')} "
+            f"| {_cell(rps(entry, 'create'), rps(base, 'create'), ',.0f')} "
             f"| {_cell(fig(entry, 'startup_s'), fig(base, 'startup_s'), '.2f')} "
             f"| {_cell(fig(entry, 'peak_rss_mib'), fig(base, 'peak_rss_mib'), ',.0f')} "
             f"| {entry['errors']} / {entry['non_2xx']} |"
@@ -94,14 +96,15 @@ def efficiency_table(report: dict[str, Any]) -> str:
 
     rows = [
         "| target | GET req per server CPU-s | PUT req per server CPU-s "
-        "| cores the server kept busy (median) |",
-        "|---|---|---|---|",
+        "| create req per server CPU-s | cores the server kept busy (median) |",
+        "|---|---|---|---|---|",
     ]
     for entry in measured.values():
         rows.append(
             f"| {entry['label']} "
             f"| {_cell(fig(entry, 'get'), fig(base, 'get'), ',.0f')} "
             f"| {_cell(fig(entry, 'put'), fig(base, 'put'), ',.0f')} "
+            f"| {_cell(fig(entry, 'create'), fig(base, 'create'), ',.0f')} "
             f"| {cores(entry)} |"
         )
     return "\n".join(rows)
@@ -137,6 +140,27 @@ def limit_table(report: dict[str, Any]) -> str:
             label = measured[name]["label"]
             rows.append(f"| {label} | {r['method']} {r['path']} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
+
+
+def fill_table(report: dict[str, Any]) -> str:
+    """The same request's req/s on a fresh store and after creating scenario.fill entities."""
+    rows = [
+        "| target | scenario | req/s, first window | entities created | req/s after "
+        "| after / first | p99 ms after |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for entry in report["targets"].values():
+        for r in entry["scenarios"].values():
+            for s in r["samples"]:
+                f = s.get("filled")
+                if not f:
+                    continue
+                share = f"{f['ratio_to_first']:.2f}{TIMES}" if f["ratio_to_first"] else "—"
+                rows.append(
+                    f"| {entry['label']} | {r['method']} {r['path']} | {s['rps']:,.0f} "
+                    f"| {f['created_before']:,} | {f['rps']:,.0f} | {share} | {f['p99_ms']:.1f} |"
+                )
+    return "\n".join(rows) if len(rows) > 2 else ""
 
 
 def startup_table(report: dict[str, Any]) -> str:
@@ -187,6 +211,10 @@ def markdown(report: dict[str, Any]) -> str:
         "## Requests per CPU-second of the server",
         "",
         efficiency_table(report),
+        "",
+        "## Flat in the store's size: the create again after filling the store",
+        "",
+        fill_table(report) or "(no scenario with a fill measured)",
         "",
         "## Start-up: spawn to first 200, polled every 10 ms",
         "",

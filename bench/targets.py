@@ -166,9 +166,9 @@ def bare_answers(work: Workdir) -> Path:
     path = work.root / "bare-answers.json"
     if not path.exists():
         entries = [
-            {"method": "GET" if body is None else "PUT", "path": url, "status": answer.status,
-             "content_type": answer.content_type, "body": answer.body}
-            for _key, url, _auth, body, answer in _stubs(work)
+            {"method": s.method, "path": s.path, "status": s.answer.status,
+             "content_type": s.answer.content_type, "body": s.answer.body}
+            for s in _stubs(work)
         ]  # fmt: skip
         path.write_text(json.dumps(entries))
     return path
@@ -198,22 +198,37 @@ def capture_canned(work: Workdir) -> None:
     """tagfake's own answers, which the WireMock stubs, MockServer expectations and the bare-ASGI
     app replay."""
     target = TARGETS[BASELINE]
-    get, put = SCENARIOS["get"], SCENARIOS["put"]
+    get, put, create = SCENARIOS["get"], SCENARIOS["put"], SCENARIOS["create"]
     with running(target, get, work, "capture") as (server, _):
         work.canned["get"] = request(server.port, "GET", get.path, get.headers())
         work.canned["probe-put"] = request(server.port, "GET", put.probe_path, put.auth)
-        work.canned["put"] = request(server.port, "PUT", put.path, put.headers(), put.body)
+        work.canned["put"] = request(server.port, "PUT", put.path, put.headers(), put.sample_body)
+        work.canned["create"] = request(
+            server.port, "POST", create.path, create.headers(), create.sample_body
+        )
     for key, answer in work.canned.items():
         if not 200 <= answer.status < 300:
             raise RuntimeError(f"tagfake answered {answer.status} to {key}: {answer.body[:300]}")
 
 
-def _stubs(work: Workdir) -> list[tuple[str, str, dict[str, str], str | None, Answer]]:
-    get, put = SCENARIOS["get"], SCENARIOS["put"]
+@dataclass(frozen=True)
+class Stub:
+    key: str
+    method: str
+    path: str
+    auth: dict[str, str]
+    body: str | None  # the JSON body to match; None: any body
+    answer: Answer
+
+
+def _stubs(work: Workdir) -> list[Stub]:
+    get, put, create = SCENARIOS["get"], SCENARIOS["put"], SCENARIOS["create"]
     return [
-        ("get", get.path, get.auth, None, work.canned["get"]),
-        ("probe-put", put.probe_path, put.auth, None, work.canned["probe-put"]),
-        ("put", put.path, put.auth, put.body, work.canned["put"]),
+        Stub("get", "GET", get.path, get.auth, None, work.canned["get"]),
+        Stub("probe-put", "GET", put.probe_path, put.auth, None, work.canned["probe-put"]),
+        Stub("put", "PUT", put.path, put.auth, put.sample_body, work.canned["put"]),
+        # Every create names a new tag: the stub answers the recorded 201 to any body.
+        Stub("create", "POST", create.path, create.auth, None, work.canned["create"]),
     ]
 
 
@@ -223,23 +238,23 @@ def wiremock_root(work: Workdir) -> Path:
     if mappings.is_dir():
         return root
     mappings.mkdir(parents=True)
-    for key, path, auth, body, answer in _stubs(work):
+    for s in _stubs(work):
         req: dict[str, Any] = {
-            "method": "PUT" if body is not None else "GET",
-            "url": path,
-            "headers": {k: {"equalTo": v} for k, v in auth.items()},
+            "method": s.method,
+            "url": s.path,
+            "headers": {k: {"equalTo": v} for k, v in s.auth.items()},
         }
-        if body is not None:
-            req["bodyPatterns"] = [{"equalToJson": body}]
+        if s.body is not None:
+            req["bodyPatterns"] = [{"equalToJson": s.body}]
         stub = {
             "request": req,
             "response": {
-                "status": answer.status,
-                "headers": {"Content-Type": answer.content_type},
-                "body": answer.body,
+                "status": s.answer.status,
+                "headers": {"Content-Type": s.answer.content_type},
+                "body": s.answer.body,
             },
         }
-        (mappings / f"{key}.json").write_text(json.dumps(stub, indent=2))
+        (mappings / f"{s.key}.json").write_text(json.dumps(stub, indent=2))
     return root
 
 
@@ -248,21 +263,21 @@ def mockserver_init(work: Workdir) -> Path:
     if path.exists():
         return path
     expectations = []
-    for _key, url, auth, body, answer in _stubs(work):
+    for s in _stubs(work):
         req: dict[str, Any] = {
-            "method": "PUT" if body is not None else "GET",
-            "path": url,
-            "headers": {k: [v] for k, v in auth.items()},
+            "method": s.method,
+            "path": s.path,
+            "headers": {k: [v] for k, v in s.auth.items()},
         }
-        if body is not None:
-            req["body"] = {"type": "JSON", "json": json.loads(body), "matchType": "STRICT"}
+        if s.body is not None:
+            req["body"] = {"type": "JSON", "json": json.loads(s.body), "matchType": "STRICT"}
         expectations.append(
             {
                 "httpRequest": req,
                 "httpResponse": {
-                    "statusCode": answer.status,
-                    "headers": {"Content-Type": [answer.content_type]},
-                    "body": answer.body,
+                    "statusCode": s.answer.status,
+                    "headers": {"Content-Type": [s.answer.content_type]},
+                    "body": s.answer.body,
                 },
             }
         )

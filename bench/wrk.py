@@ -4,6 +4,7 @@ generator when wrk is missing, whose figures are not comparable)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import statistics
 import subprocess
@@ -55,9 +56,28 @@ def lua_string(text: str) -> str:
     return f"[{level}[{text}]{level}]"
 
 
+_RUNS = itertools.count(1)
+
+
 def wrk_script(scenario: Scenario, work: Workdir) -> Path:
     lines = [f'wrk.method = "{scenario.method}"']
-    if scenario.body is not None:
+    if scenario.unique and scenario.body is not None:
+        # Every request a new value: `r<run> t<thread> <count>`, so no two runs or threads of
+        # one server collide.
+        before, after = scenario.body.split("{n}", 1)
+        run = next(_RUNS)
+        lines += [
+            "local threads = 0",
+            "setup = function(thread) threads = threads + 1; thread:set('tid', threads) end",
+            "local n = 0",
+            "request = function()",
+            "  n = n + 1",
+            f"  local body = {lua_string(before)} .. 'r{run} t' .. tid .. ' ' .. n"
+            f" .. {lua_string(after)}",
+            "  return wrk.format(nil, nil, nil, body)",
+            "end",
+        ]
+    elif scenario.body is not None:
         lines.append(f"wrk.body = {lua_string(scenario.body)}")
     for name, value in scenario.headers().items():
         lines.append(f'wrk.headers["{name}"] = {lua_string(value)}')
@@ -108,7 +128,15 @@ async def _httpx_load(
     done = non_2xx = errors = 0
     latencies: list[float] = []
     headers = scenario.headers()
-    content = scenario.body.encode() if scenario.body is not None else None
+    run = next(_RUNS)
+    sent = itertools.count(1)
+
+    def content() -> bytes | None:
+        if scenario.body is None:
+            return None
+        n = f"h{run} {next(sent)}" if scenario.unique else "sample"
+        return scenario.body_for(n).encode()  # type: ignore[union-attr]
+
     async with httpx.AsyncClient(limits=limits, timeout=5.0, trust_env=False) as client:
         started = time.perf_counter()
         deadline = started + duration
@@ -119,7 +147,7 @@ async def _httpx_load(
                 t0 = time.perf_counter()
                 try:
                     resp = await client.request(
-                        scenario.method, url, headers=headers, content=content
+                        scenario.method, url, headers=headers, content=content()
                     )
                 except httpx.HTTPError:
                     errors += 1

@@ -84,11 +84,10 @@ class Dispatch:
             return
         endpoint = self.endpoints[id(call.contract)][call.operation.operation_id]
         response: Response = await endpoint.handler(**endpoint.arguments(call, scope))
-        await send(
-            {
-                "type": "http.response.start",
-                "status": response.status_code,
-                "headers": response.raw_headers,
-            }
-        )
-        await send({"type": "http.response.body", "body": response.body})
+        body = getattr(response, "body", None)
+        if not isinstance(body, bytes) or response.background is not None:
+            await response(scope, receive, send)  # streamed, or with work after the answer
+            return
+        start = {"type": "http.response.start", "status": response.status_code}
+        await send({**start, "headers": response.raw_headers})
+        await send({"type": "http.response.body", "body": body})
