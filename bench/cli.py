@@ -34,6 +34,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--duration", type=int, default=10, help="seconds of load per scenario")
     p.add_argument("--quick", action="store_true", help="2 s per scenario, one startup sample")
     p.add_argument("--connections", type=int, default=32)
+    p.add_argument(
+        "--warmup",
+        type=int,
+        default=WARMUP_S,
+        help=f"seconds of load before the measured load (default {WARMUP_S}); the JVMs' JIT "
+        "needs longer on one core",
+    )
     p.add_argument("--threads", type=int, default=None, help="wrk threads (2; --pinned: 1)")
     p.add_argument(
         "--pinned",
@@ -134,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("nothing to measure", file=sys.stderr)
         return 3
     opts = Options(
+        warmup=args.warmup,
         duration=args.duration,
         connections=args.connections,
         threads=args.threads,
@@ -202,7 +210,7 @@ def run(args: argparse.Namespace, targets: list[str], tools: Tools, opts: Option
         "finished_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "settings": {
             "duration_s": args.duration,
-            "warmup_s": WARMUP_S,
+            "warmup_s": args.warmup,
             "connections": args.connections,
             "threads": args.threads,
             "pinned": (

@@ -11,7 +11,6 @@ from typing import Any
 
 from bench.procs import (
     IDLE_SHARE,
-    WARMUP_S,
     machine_busy_s,
     own_cpu_s,
     request,
@@ -26,6 +25,7 @@ from bench.wrk import Load, run_httpx, run_wrk, wrk_script
 
 @dataclass
 class Options:
+    warmup: int
     duration: int
     connections: int
     threads: int
@@ -58,7 +58,7 @@ def measure_scenario(
             server.port, scenario.method, path, scenario.headers(), scenario.sample_body
         )
         url = f"http://127.0.0.1:{server.port}{path}"
-        load(opts, url, scenario, work, WARMUP_S)
+        load(opts, url, scenario, work, opts.warmup)
         cpu0, own0, busy0 = tree_cpu_s(pid), own_cpu_s(), machine_busy_s()
         result = load(opts, url, scenario, work, opts.duration)
         cpu, own = tree_cpu_s(pid) - cpu0, own_cpu_s() - own0
@@ -104,8 +104,8 @@ def fill(
 ) -> dict[str, Any] | None:
     """Create entities (at most FILL_LIMIT_S seconds of load) until scenario.fill exist, then
     measure again: the second window's req/s beside the first says whether a request's cost
-    grows with the store. Stub servers keep nothing: only tagfake is filled."""
-    if not target.kind.startswith("tagfake"):
+    grows with the store. Stub servers keep nothing: only tagfake (on uvicorn) is filled."""
+    if target.kind != "tagfake":
         return None
     created = first.requests - first.non_2xx
     spent = 0

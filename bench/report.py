@@ -5,7 +5,6 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from bench.procs import WARMUP_S
 from bench.targets import BASELINE, TIMES
 
 
@@ -191,7 +190,7 @@ def markdown(report: dict[str, Any]) -> str:
         f"# tagfake benchmark, {report['started_utc']}",
         "",
         f"Load: {a['load_generator']}, {a['duration_s']} s per scenario after a "
-        f"{WARMUP_S} s warm-up, {a['connections']} connections, {threads}, "
+        f"{a['warmup_s']} s warm-up, {a['connections']} connections, {threads}, "
         f"{a['repeat']} round(s), each on a fresh server process (req/s: median of the rounds; "
         f"peak RSS: the highest; errors: the sum). {retried}Ratios are target / tagfake "
         f"(validation report): above 1{TIMES} means more req/s, "
