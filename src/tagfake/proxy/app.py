@@ -1,0 +1,132 @@
+"""The proxy's ASGI app: the fake's pipeline with a forwarding stage where the handler was.
+
+    Guard → JournalRecorder → Observe (report, HAR) → Respond (answer check, report mode)
+          → RoutingMiddleware → Forward (RouteCheck + RequestCheck reported, then the upstream)
+
+The vendor is served at its own base path (as `tagfake serve --vendor V`), so an app changes
+only its host; tagfake's admin API (journal, health) stays at /__admin."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.middleware.context import ContextMiddleware
+from connexion.middleware.exceptions import ExceptionMiddleware
+from connexion.middleware.lifespan import LifespanMiddleware
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+
+from tagfake.admin.backend import AdminBackend
+from tagfake.admin.surface import SURFACE as ADMIN
+from tagfake.app import _add_api, trusted_specs
+from tagfake.contract.spec import compile_contract
+from tagfake.pipeline.guard import ADMIN_PREFIX, Guard, Mount
+from tagfake.pipeline.journal import JournalRecorder
+from tagfake.pipeline.last_resort import LastResort
+from tagfake.pipeline.respond import Respond
+from tagfake.proxy.forward import Forward
+from tagfake.proxy.har import HarRecorder
+from tagfake.proxy.observe import Observe
+from tagfake.proxy.options import ProxyOptions
+from tagfake.proxy.report import ProxyReport
+from tagfake.proxy.shadow import Shadow
+from tagfake.proxy.upstream import Upstream
+from tagfake.runtime import Runtime
+from tagfake.settings import Settings
+
+
+def proxy_settings(settings: Settings, options: ProxyOptions) -> Settings:
+    return settings.replace(vendors=(options.vendor,), single_vendor=True, validation="report")
+
+
+@dataclass
+class ProxySession:
+    """A running proxy: its app, and what it owns (upstream client, shadow, report, recording)."""
+
+    options: ProxyOptions
+    runtime: Runtime
+    upstream: Upstream
+    report: ProxyReport
+    shadow: Shadow | None
+    recorder: HarRecorder | None
+    app: Any = field(default=None)
+
+    def finish(self) -> tuple[Path, Path]:
+        """Close the recording and write the report; returns the report's two files."""
+        if self.recorder is not None:
+            self.recorder.close()
+        return self.report.write(self.options.report_dir)
+
+
+def create_proxy(settings: Settings, options: ProxyOptions) -> ProxySession:
+    settings = proxy_settings(settings, options)
+    runtime = Runtime.build(settings)
+    vendor = runtime.vendors[options.vendor]
+    shadow = Shadow.build(settings, options, runtime) if options.shadow else None
+    session = ProxySession(
+        options=options,
+        runtime=runtime,
+        upstream=Upstream(options),
+        report=ProxyReport(options.vendor, options.base, options.shadow),
+        shadow=shadow,
+        recorder=(
+            HarRecorder(options.record_dir, options.vendor, datetime.now(UTC))
+            if options.record_dir is not None
+            else None
+        ),
+    )
+    if shadow is not None:
+        shadow.upstream = session.upstream
+    mounts = [
+        Mount(vendor.mount_path(True), vendor, runtime.contracts[options.vendor], None),
+        Mount(
+            ADMIN_PREFIX,
+            ADMIN,
+            compile_contract("admin", settings.specs_dir / "admin.openapi.yaml"),
+            AdminBackend(runtime),
+        ),
+    ]
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await session.upstream.aclose()
+            if shadow is not None:
+                await shadow.aclose()
+
+    pipeline = [
+        LastResort,
+        ExceptionMiddleware,
+        SwaggerUIMiddleware,
+        partial(Guard, runtime=runtime, mounts=mounts),
+        JournalRecorder,
+        partial(Observe, report=session.report, recorder=session.recorder),
+        # The upstream's answer is checked and reported, never replaced: always report mode.
+        partial(Respond, mode="report"),
+        RoutingMiddleware,
+        partial(
+            Forward,
+            options=options,
+            upstream=session.upstream,
+            max_body_bytes=settings.max_body_bytes,
+            max_json_depth=settings.max_json_depth,
+            shadow=shadow,
+        ),
+        LifespanMiddleware,
+        ContextMiddleware,
+    ]
+    app = AsyncApp(__name__, middlewares=pipeline, lifespan=lifespan)
+    with trusted_specs():
+        for m in mounts:
+            _add_api(app, m)
+    session.app = app
+    return session

@@ -1,0 +1,151 @@
+"""The proxy's last stage, where the fake has its handler: check the request against the spec,
+forward it, hand the upstream's answer back (Respond, outside, checks it against the spec)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from tagfake.errors import Invalid, PayloadTooLarge, ServerFault, TagfakeError
+from tagfake.pipeline.call import SCOPE_KEY, Call
+from tagfake.pipeline.http import (
+    ASGIApp,
+    BodyTooLarge,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    dumps,
+    read_body,
+    replay,
+)
+from tagfake.pipeline.requests import RequestCheck
+from tagfake.pipeline.routes import RouteCheck
+from tagfake.proxy.options import ProxyOptions
+from tagfake.proxy.upstream import Upstream, UpstreamFailed
+
+if TYPE_CHECKING:
+    from tagfake.proxy.shadow import Shadow
+
+log = logging.getLogger("tagfake.proxy")
+
+UPSTREAM_ERROR_HEADER = b"x-tagfake-upstream-error"
+
+
+async def _nothing_more() -> Message:
+    return {"type": "http.disconnect"}
+
+
+async def _reached(scope: Scope, receive: Receive, send: Send) -> None:
+    """Where a request that keeps the spec ends up inside the check."""
+
+
+def describe(call: Call, scope: Scope, error: TagfakeError) -> str:
+    """A request the fake would refuse, as one line for the header, journal and report."""
+    status, _, _ = call.vendor.render_error(error, call.runtime)
+    where = (
+        call.operation.operation_id
+        if call.operation is not None
+        else f"{scope['method'].upper()} {scope['path']}"
+    )
+    detail = error.message
+    if isinstance(error, Invalid) and error.fields:
+        detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.fields.items())
+    return f"request {where}: the spec refuses it ({status}): {detail}"
+
+
+class Forward:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        options: ProxyOptions,
+        upstream: Upstream,
+        max_body_bytes: int,
+        max_json_depth: int,
+        shadow: Shadow | None = None,
+    ) -> None:
+        self.app = app
+        self.options = options
+        self.upstream = upstream
+        self.limit = max_body_bytes
+        self.shadow = shadow
+        # The admin API is checked as in the fake.
+        self.admin: ASGIApp = RouteCheck(
+            RequestCheck(app, max_body_bytes=max_body_bytes, max_json_depth=max_json_depth)
+        )
+        # The fake's own request stages, run around nothing: whatever they refuse is reported.
+        self.check: ASGIApp = RouteCheck(
+            RequestCheck(_reached, max_body_bytes=max_body_bytes, max_json_depth=max_json_depth)
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        call: Call | None = scope.get(SCOPE_KEY)
+        if scope["type"] != "http" or call is None:
+            await self.app(scope, receive, send)
+            return
+        if not call.vendor.is_vendor:
+            await self.admin(scope, receive, send)
+            return
+        try:
+            raw = await read_body(receive, self.limit)
+        except BodyTooLarge:
+            # Not buffered, so not forwarded: the app gets the vendor's 413 from the proxy.
+            raise PayloadTooLarge(self.limit) from None
+        call.raw_body = raw
+        info: dict[str, Any] = {"upstream": None, "forwarded": False, "request_violations": []}
+        call.proxy = info
+        refusal = await self._check(call, scope, raw)
+        if refusal is not None:
+            text = describe(call, scope, refusal)
+            call.violations.append(text)
+            info["request_violations"] = [text]
+            if self.options.request_check == "enforce":
+                raise refusal
+        suffix = (scope.get("raw_path") or scope["path"].encode())[len(call.mount.encode()) :]
+        url = self.upstream.url(suffix.decode("latin-1"), scope.get("query_string", b""))
+        info["upstream"] = _without_query(url)
+        try:
+            answer = await self.upstream.send(
+                scope["method"].upper(), url, list(scope.get("headers", [])), raw
+            )
+        except UpstreamFailed as exc:
+            await self._bad_gateway(call, f"the upstream {exc}", send)
+            return
+        info["forwarded"] = True
+        info["upstream_status"] = answer.status
+        if self.shadow is not None:
+            info.update(await self.shadow.compare(call, scope, raw, answer))
+        await send(
+            {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
+        )
+        await send({"type": "http.response.body", "body": answer.body})
+
+    async def _check(self, call: Call, scope: Scope, raw: bytes) -> TagfakeError | None:
+        try:
+            await self.check(scope, replay(raw, _nothing_more), _refuse_send)
+        except TagfakeError as exc:
+            return exc
+        return None
+
+    async def _bad_gateway(self, call: Call, why: str, send: Send) -> None:
+        """The vendor's own 502, with why in a header; never checked against the spec."""
+        log.warning("%s %s: %s", call.vendor.slug, call.proxy and call.proxy.get("upstream"), why)
+        assert call.proxy is not None
+        call.proxy["error"] = why
+        call.fault = f"proxy: {why}"
+        status, body, extra = call.vendor.render_error(ServerFault(502, why), call.runtime)
+        headers = [(b"content-type", b"application/json")]
+        headers += [(k.lower().encode(), v.encode("latin-1")) for k, v in extra.items()]
+        headers.append((UPSTREAM_ERROR_HEADER, why.encode("ascii", "backslashreplace")))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": dumps(body)})
+
+
+async def _refuse_send(message: Message) -> None:
+    raise AssertionError("the request check answers nothing itself")
+
+
+def _without_query(url: str) -> str:
+    # The query may carry a credential: the journal keeps it apart, redacted.
+    return url.split("?", 1)[0]
