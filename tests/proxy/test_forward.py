@@ -12,7 +12,7 @@ import pytest
 
 from tagfake.proxy.options import ProxyOptions
 
-from .conftest import NEXOR_KEY, ZAPINI_TOKEN, Upstream, running_proxy
+from .helpers import NEXOR_KEY, ZAPINI_TOKEN, Upstream, running_proxy
 
 Z = {"Authorization": f"Bearer {ZAPINI_TOKEN}"}
 N = {"X-API-Key": NEXOR_KEY}
@@ -211,3 +211,19 @@ def test_options_from_the_environment() -> None:
         ProxyOptions(vendor="nexor", upstream="ftp://x")
     with pytest.raises(ValueError, match="needs --shadow"):
         ProxyOptions(vendor="nexor", upstream="http://x", import_reads=True)
+
+
+def test_paths_and_methods_outside_the_spec_are_forwarded_and_reported(
+    fresh_upstream: Upstream, tmp_path: Path
+) -> None:
+    with running_proxy("zapini", fresh_upstream.url("zapini"), tmp_path) as proxy:
+        wrong_method = httpx.delete(f"{proxy.url}/api/v1/tags", headers=Z)
+        unknown_path = httpx.get(f"{proxy.url}/api/v1/no-such-thing", headers=Z)
+    direct = httpx.get(f"{fresh_upstream.url('zapini')}/no-such-thing", headers=Z)
+
+    assert wrong_method.status_code == 405  # the upstream's answer
+    assert "request DELETE /api/v1/tags: the spec refuses it (405)" in wrong_method.headers[HEADER]
+    assert unknown_path.content == direct.content
+    assert "request GET /api/v1/no-such-thing" in unknown_path.headers[HEADER]
+    methods = [e["method"] for e in journal(fresh_upstream.server.url)]
+    assert methods == ["DELETE", "GET", "GET"]  # both reached the upstream

@@ -22,12 +22,15 @@ from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from starlette.exceptions import HTTPException
 
 from tagfake.admin.backend import AdminBackend
 from tagfake.admin.surface import SURFACE as ADMIN
 from tagfake.app import _add_api, trusted_specs
 from tagfake.contract.spec import compile_contract
+from tagfake.pipeline.call import SCOPE_KEY
 from tagfake.pipeline.guard import ADMIN_PREFIX, Guard, Mount
+from tagfake.pipeline.http import Receive, Scope, Send
 from tagfake.pipeline.journal import JournalRecorder
 from tagfake.pipeline.last_resort import LastResort
 from tagfake.pipeline.respond import Respond
@@ -40,6 +43,20 @@ from tagfake.proxy.shadow import Shadow
 from tagfake.proxy.upstream import Upstream
 from tagfake.runtime import Runtime
 from tagfake.settings import Settings
+
+
+class RouteAll(RoutingMiddleware):  # type: ignore[misc]
+    """connexion's routing, except that a vendor request whose method the spec lacks for its
+    path (starlette's 405) still goes on, without an operation, to be reported and forwarded."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except HTTPException:
+            call = scope.get(SCOPE_KEY)
+            if call is None or not call.vendor.is_vendor or call.proxy is not None:
+                raise
+            await self.app(scope, receive, send)
 
 
 def proxy_settings(settings: Settings, options: ProxyOptions) -> Settings:
@@ -112,7 +129,7 @@ def create_proxy(settings: Settings, options: ProxyOptions) -> ProxySession:
         partial(Observe, report=session.report, recorder=session.recorder),
         # The upstream's answer is checked and reported, never replaced: always report mode.
         partial(Respond, mode="report"),
-        RoutingMiddleware,
+        RouteAll,
         partial(
             Forward,
             options=options,

@@ -87,20 +87,22 @@ class Forward:
         if not call.vendor.is_vendor:
             await self.admin(scope, receive, send)
             return
+        info: dict[str, Any] = {"upstream": None, "forwarded": False, "request_violations": []}
+        call.proxy = info
         try:
             raw = await read_body(receive, self.limit)
         except BodyTooLarge:
             # Not buffered, so not forwarded: the app gets the vendor's 413 from the proxy.
+            info["refused"] = f"the body is over {self.limit} bytes (max_body_bytes)"
             raise PayloadTooLarge(self.limit) from None
         call.raw_body = raw
-        info: dict[str, Any] = {"upstream": None, "forwarded": False, "request_violations": []}
-        call.proxy = info
         refusal = await self._check(call, scope, raw)
         if refusal is not None:
             text = describe(call, scope, refusal)
             call.violations.append(text)
             info["request_violations"] = [text]
             if self.options.request_check == "enforce":
+                info["refused"] = "the request breaks the spec (--request-check enforce)"
                 raise refusal
         suffix = (scope.get("raw_path") or scope["path"].encode())[len(call.mount.encode()) :]
         url = self.upstream.url(suffix.decode("latin-1"), scope.get("query_string", b""))

@@ -24,6 +24,7 @@ class ProxyReport:
             "requests": 0,
             "forwarded": 0,
             "upstream_errors": 0,
+            "refused": 0,
             "with_violations": 0,
             "compared": 0,
             "different": 0,
@@ -41,6 +42,7 @@ class ProxyReport:
                 return
             c["forwarded"] += bool(proxy.get("forwarded"))
             c["upstream_errors"] += "error" in proxy
+            c["refused"] += "refused" in proxy
             if entry["violations"]:
                 c["with_violations"] += 1
                 if len(self.violations) < self.keep:
@@ -72,7 +74,8 @@ class ProxyReport:
         c = d["counts"]
         lines = [
             f"tagfake proxy report ({d['vendor']} via {d['upstream']}): {c['requests']} requests, "
-            f"{c['forwarded']} forwarded, {c['upstream_errors']} upstream errors, "
+            f"{c['forwarded']} forwarded, {c['refused']} refused, "
+            f"{c['upstream_errors']} upstream errors, "
             f"{c['with_violations']} with violations"
             + (f", {c['compared']} compared, {c['different']} different" if d["shadow"] else "")
         ]
