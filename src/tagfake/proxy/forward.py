@@ -107,6 +107,8 @@ class Forward:
         suffix = (scope.get("raw_path") or scope["path"].encode())[len(call.mount.encode()) :]
         url = self.upstream.url(suffix.decode("latin-1"), scope.get("query_string", b""))
         info["upstream"] = _without_query(url)
+        if self.shadow is not None:
+            await self.shadow.prepare(call, scope, raw)
         try:
             answer = await self.upstream.send(
                 scope["method"].upper(), url, list(scope.get("headers", [])), raw

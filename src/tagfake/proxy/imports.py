@@ -67,7 +67,10 @@ class Importer:
         self.shadow = shadow
         self.vendor = shadow.vendor.slug
         self.world = World(self.vendor)
+        #: Credential → the shadow tenant made for it (each credential is its own tenant: the
+        #: proxy cannot know that two credentials are one account upstream).
         self.tenants: dict[str, str] = {}
+        self.refused: set[str] = set()
         self._read: set[tuple[str, str]] = set()
         self._merged: dict[str, int] = {}
 
@@ -79,11 +82,12 @@ class Importer:
 
     async def prepare(self, call: Call, scope: Scope, raw: bytes) -> None:
         credential, name = self._tenant(call, scope)
-        if credential is None:
+        if credential is None or credential in self.refused:
             return
         reads: list[tuple[str, str, dict[str, str]]] = []
+        new = name is None
         if name is None:
-            name = self.tenants[credential] = f"upstream-{len(self.tenants) + 1}"
+            name = f"upstream-{len(self.tenants) + len(self.refused) + 1}"
             reads += [(op, path, {}) for op, path in TENANT_READS[self.vendor]]
         op = call.operation.operation_id if call.operation else ""
         params = {k: str(v) for k, v in scope.get("path_params", {}).items()}
@@ -113,10 +117,17 @@ class Importer:
                 imported.append({"read": f"GET {path}", "error": str(exc)})
                 continue
             imported.append({"read": f"GET {path}", "status": answer.status})
+            if new and answer.status in {401, 403}:
+                # Not a credential of the upstream: no tenant, so the shadow refuses it too.
+                self.refused.add(credential)
+                if call.proxy is not None:
+                    call.proxy["imported"] = imported
+                return
             self.world.observe(
                 name,
                 Exchange(read_op, "GET", read_params, "", None, answer.status, _parse(answer.body)),
             )
+        self.tenants[credential] = name
         if imported and call.proxy is not None:
             call.proxy["imported"] = imported
         if self._merged.get(name) != self.world.version:
@@ -125,8 +136,14 @@ class Importer:
 
     def learned(self, call: Call, scope: Scope, upstream_doc: Any, status: int) -> None:
         """The upstream's answer keeps the picture current for the next merge."""
-        _, name = self._tenant(call, scope)
-        if name is None or call.operation is None:
+        credential, name = self._tenant(call, scope)
+        if credential is None or name is None or call.operation is None:
+            return
+        if status == 401:
+            # No read told (healvi has none for a tenant): the upstream does not know it.
+            self.shadow.runtime.store.drop(self.vendor, name)
+            del self.tenants[credential]
+            self.refused.add(credential)
             return
         params = {k: str(v) for k, v in scope.get("path_params", {}).items()}
         query = scope.get("query_string", b"").decode("latin-1")
