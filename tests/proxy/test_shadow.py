@@ -154,3 +154,29 @@ def test_imported_shadow_agrees_with_its_upstream_over_a_session(
     assert [e["method"] for e in upstream_got if e["method"] != "GET"] == [
         e["method"] for e in app_sent if e["method"] != "GET"
     ]
+
+
+def test_throttled_or_failed_answers_are_not_compared(
+    fresh_upstream: Upstream, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh_upstream.admin(
+        "POST",
+        "/faults",
+        json={"effect": {"kind": "rate_limit", "retry_after": 3}, "match": {}, "times": 1},
+    )
+    with running_proxy("zapini", fresh_upstream.url("zapini"), tmp_path, shadow=True) as proxy:
+        throttled = httpx.get(f"{proxy.url}/api/v1/tags", headers=Z)
+
+        async def broken(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("shadow down")
+
+        assert proxy.session is not None and proxy.session.shadow is not None
+        monkeypatch.setattr(proxy.session.shadow, "send", broken)
+        answered = httpx.get(f"{proxy.url}/api/v1/tags", headers=Z)
+        entries = httpx.get(f"{proxy.url}/__admin/journal").json()["entries"]
+
+    assert throttled.status_code == 429 and throttled.headers["retry-after"] == "3"
+    assert answered.status_code == 200  # the app still gets the upstream's answer
+    assert entries[0]["proxy"]["shadow"] == "not compared: the upstream answered 429"
+    assert "shadow down" in entries[1]["proxy"]["shadow"]
+    assert report_of(tmp_path)["counts"]["compared"] == 0

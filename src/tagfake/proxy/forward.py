@@ -4,7 +4,8 @@ forward it, hand the upstream's answer back (Respond, outside, checks it against
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tagfake.errors import Invalid, PayloadTooLarge, ServerFault, TagfakeError
 from tagfake.pipeline.call import SCOPE_KEY, Call
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("tagfake.proxy")
 
 UPSTREAM_ERROR_HEADER = b"x-tagfake-upstream-error"
+T = TypeVar("T")
 
 
 async def _nothing_more() -> Message:
@@ -108,7 +110,7 @@ class Forward:
         url = self.upstream.url(suffix.decode("latin-1"), scope.get("query_string", b""))
         info["upstream"] = _without_query(url)
         if self.shadow is not None:
-            await self.shadow.prepare(call, scope, raw)
+            await self._shadow(self.shadow.prepare(call, scope, raw), info)
         try:
             answer = await self.upstream.send(
                 scope["method"].upper(), url, list(scope.get("headers", [])), raw
@@ -119,11 +121,23 @@ class Forward:
         info["forwarded"] = True
         info["upstream_status"] = answer.status
         if self.shadow is not None:
-            info.update(await self.shadow.compare(call, scope, raw, answer))
+            info.update(
+                await self._shadow(self.shadow.compare(call, scope, raw, answer), info) or {}
+            )
         await send(
             {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
         )
         await send({"type": "http.response.body", "body": answer.body})
+
+    @staticmethod
+    async def _shadow(work: Awaitable[T], info: dict[str, Any]) -> T | None:
+        """The shadow never costs the app its answer: a failure there is only reported."""
+        try:
+            return await work
+        except Exception as exc:
+            log.exception("shadow comparison failed")
+            info["shadow"] = f"not compared: the shadow failed ({type(exc).__name__}: {exc})"
+            return None
 
     async def _check(self, call: Call, scope: Scope, raw: bytes) -> TagfakeError | None:
         try:

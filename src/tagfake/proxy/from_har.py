@@ -77,13 +77,17 @@ def fixture_from_har(
             continue
         name = names.setdefault(fingerprint, f"tenant-{len(names) + 1}")
         world.observe(name, ex)
-    if not names:
-        raise HarError(f"{path}: no exchange carried a credential")
+    if not world.tenants:
+        raise HarError(f"{path}: no successful exchange with a credential")
     given = credentials or {}
     tenants = {}
-    for fingerprint, name in names.items():
+    for fingerprint, first in names.items():
+        if first not in world.tenants:
+            continue  # a credential the upstream never accepted
+        name = world.named(first)
         digest = fingerprint.rsplit(":", 1)[-1].rstrip(">")
-        tenants[name] = world.tenant_fixture(name, [given.get(name, f"har-{name}-{digest}")])
+        credential = given.get(name, given.get(first, f"har-{name}-{digest}"))
+        tenants[name] = world.tenant_fixture(name, [credential])
     return vendor, {
         "vendor": vendor,
         "description": f"made by `tagfake fixtures from-har` from {path.name}",

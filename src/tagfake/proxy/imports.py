@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from tagfake.fixtures import FixtureDoc, FixtureError
 from tagfake.pipeline.call import Call
 from tagfake.pipeline.http import Scope, headers_dict
+from tagfake.proxy.upstream import UpstreamFailed
 from tagfake.proxy.world import Exchange, World
 
 if TYPE_CHECKING:
@@ -104,16 +105,16 @@ class Importer:
         assert upstream is not None
         for read_op, path, read_params in reads:
             # Upstream ids the shadow knows by another id are the shadow's own already.
-            if (name, path) in self._read or any(
+            if (credential, path) in self._read or any(
                 v in self.shadow.ids.to_shadow for v in read_params.values()
             ):
                 continue
-            self._read.add((name, path))
+            self._read.add((credential, path))
             try:
                 answer = await upstream.send(
                     "GET", upstream.url(path, b""), credential_headers, b""
                 )
-            except Exception as exc:  # an import that fails leaves the shadow as it is
+            except UpstreamFailed as exc:  # an import that fails leaves the shadow as it is
                 imported.append({"read": f"GET {path}", "error": str(exc)})
                 continue
             imported.append({"read": f"GET {path}", "status": answer.status})
@@ -127,6 +128,8 @@ class Importer:
                 name,
                 Exchange(read_op, "GET", read_params, "", None, answer.status, _parse(answer.body)),
             )
+        if new:
+            name = self.world.named(name)
         self.tenants[credential] = name
         if imported and call.proxy is not None:
             call.proxy["imported"] = imported

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tagfake.fixtures import TENANT_NAME
+
 Record = dict[str, Any]
 
 #: Fields each vendor's fixture accepts per record (see the vendors' `tenant_schema`).
@@ -97,6 +99,8 @@ class TenantState:
     entities: dict[str, Record] = field(default_factory=dict)
     #: entity key → tag keys (healvi, zapini, nexor); CommBox: "stream/object" → tag keys.
     tag_sets: dict[str, list[str]] = field(default_factory=dict)
+    #: CommBox answers name the account (`brandId`): the tenant is best called that.
+    brand: str | None = None
 
 
 class World:
@@ -217,7 +221,11 @@ class World:
         if op == "getTags":
             self._replace_all(t, self._tag_list(t, _data(ex.answer, "data")))
         elif op == "getTagsGroups":
-            self._replace_all(t, self._tag_list(t, _data(ex.answer, "data"), "groups"), "groups")
+            groups = _data(ex.answer, "data")
+            self._replace_all(t, self._tag_list(t, groups, "groups"), "groups")
+            if isinstance(groups, list) and groups and isinstance(groups[0], dict):
+                brand = groups[0].get("brandId")
+                t.brand = str(brand) if brand is not None else t.brand
         elif op == "createTag":
             made, sent = _data(ex.answer, "data", "id"), _data(ex.request, "data")
             if made is not None and isinstance(sent, dict):
@@ -237,6 +245,16 @@ class World:
                 tags.append(tag)
             elif op == "deleteObjectTag" and tag in tags:
                 tags.remove(tag)
+
+    def named(self, name: str) -> str:
+        """The name the tenant's answers give it (a CommBox brand), else `name`; the picture
+        is renamed to match."""
+        t = self.tenants.get(name)
+        wanted = t.brand if t is not None else None
+        if wanted is None or wanted in self.tenants or not TENANT_NAME.fullmatch(wanted):
+            return name
+        self.tenants[wanted] = self.tenants.pop(name)
+        return wanted
 
     # -- the fixture document -----------------------------------------------------------------
     def tenant_fixture(
