@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from typing import Any
 
 import uvicorn
 
+from tagfake.pipeline.access_log import AccessLog
 from tagfake.proxy.app import create_proxy
 from tagfake.proxy.options import ProxyOptions
 from tagfake.redact import PLAIN
@@ -60,9 +62,12 @@ def _serve(settings: Settings, options: ProxyOptions, stop: _Stop) -> int:
         vendor = session.runtime.vendors[options.vendor]
         recording = str(session.recorder.path) if session.recorder else None
         print(banner(options, base, vendor.mount_path(True), recording), flush=True)
+        app: Any = session.app
+        if settings.log_format == "json":
+            app = AccessLog(app, {vendor.mount_path(True): options.vendor})
         server = uvicorn.Server(
             uvicorn.Config(
-                session.app,
+                app,
                 log_level="warning",
                 log_config=log_config,
                 access_log=False,
