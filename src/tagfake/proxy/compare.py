@@ -143,18 +143,11 @@ def differences(upstream: Any, shadow: Any, limit: int = 20) -> list[dict[str, A
     return out
 
 
-def rules_for(contract: VendorContract, op: OperationContract | None, keys: set[str]) -> list[str]:
-    """The documented rule (summary, description) and every `x-tagfake-assumption` the
-    operation reaches (its own, its parameters', its bodies' schemas'); those naming a
-    differing field first."""
-    if op is None:
-        return ["no operation of the spec matches this request"]
-    doc = contract.document
-    rule = op.raw.get("summary", "")
-    described = " ".join(str(op.raw.get("description", "")).split())
+def _assumptions(doc: dict[str, Any], start: Any) -> list[str]:
+    """Every `x-tagfake-assumption` reachable from `start`, following `$ref`s."""
     found: list[str] = []
     seen: set[int] = set()
-    stack: list[Any] = [op.raw]
+    stack: list[Any] = [start]
     while stack:
         node = stack.pop()
         if id(node) in seen:
@@ -170,12 +163,40 @@ def rules_for(contract: VendorContract, op: OperationContract | None, keys: set[
             text = node.get("x-tagfake-assumption")
             if isinstance(text, str):
                 found.append(" ".join(text.split()))
-            stack.extend(v for k, v in node.items() if k not in {"example", "examples"})
+            stack.extend(v for k, v in reversed(node.items()) if k not in {"example", "examples"})
         elif isinstance(node, list):
-            stack.extend(node)
-    found = list(dict.fromkeys(found))
-    found.sort(key=lambda t: not any(k and k.lower() in t.lower() for k in keys))
-    head = f"{op.operation_id} ({op.method.upper()} {op.path}): {rule}"
+            stack.extend(reversed(node))
+    return found
+
+
+def rules_for(
+    contract: VendorContract,
+    op: OperationContract | None,
+    keys: set[str],
+    statuses: tuple[int, ...] = (),
+) -> list[str]:
+    """The documented rule (summary, description) and the `x-tagfake-assumption`s the operation
+    involves: its own and its parameters', its request body's, those of the two answers'
+    statuses, then its other answers'; within each, those naming a differing field first."""
+    if op is None:
+        return ["no operation of the spec matches this request"]
+    doc = contract.document
+    raw = op.raw
+    responses = raw.get("responses") or {}
+    wanted = [str(s) for s in statuses]
+    groups = [
+        {k: v for k, v in raw.items() if k not in {"responses", "requestBody"}},
+        raw.get("requestBody"),
+        *[responses.get(code) for code in wanted],
+        {code: r for code, r in responses.items() if str(code) not in wanted},
+    ]
+    found: list[str] = []
+    for group in groups:
+        texts = [t for t in _assumptions(doc, group) if t not in found]
+        texts.sort(key=lambda t: not any(k and k.lower() in t.lower() for k in keys))
+        found += texts
+    head = f"{op.operation_id} ({op.method.upper()} {op.path}): {raw.get('summary', '')}"
+    described = " ".join(str(raw.get("description", "")).split())
     if described:
         head += f" — {described[:400]}"
-    return [head, *(f"x-tagfake-assumption: {t}" for t in found)]
+    return [head, *(f"x-tagfake-assumption: {t}" for t in dict.fromkeys(found))]

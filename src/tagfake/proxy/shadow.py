@@ -134,6 +134,10 @@ class Shadow:
                 "upstream": {"status": answer.status, "body": PLAIN.json(upstream_doc)},
                 "shadow": {"status": got.status, "body": PLAIN.json(shadow_doc)},
                 "differences": found,
-                "rules": rules_for(self.contract, call.operation, keys) if found else [],
+                "rules": (
+                    rules_for(self.contract, call.operation, keys, (answer.status, got.status))
+                    if found
+                    else []
+                ),
             }
         }
