@@ -92,7 +92,7 @@ def zapini_session(send: Send, steps: int, seed: int, aliases: bool = True) -> i
             send(
                 "PUT", f"/conversations/{ZAPINI_CONVERSATIONS[0]}/tags", token, raw=b'{"tag_ids": ['
             )
-    return steps
+    return steps + 1  # and the first read
 
 
 def nexor_session(send: Send, steps: int, seed: int, aliases: bool = True) -> int:
@@ -162,7 +162,7 @@ def nexor_session(send: Send, steps: int, seed: int, aliases: bool = True) -> in
                 made = r.json().get("lead") or r.json().get("data") or {}
                 if isinstance(made, dict) and "id" in made:
                     leads.append(str(made["id"]))
-    return steps
+    return steps + 1  # and the first read
 
 
 def sender(client: httpx.Client, base: str, vendor: str) -> Send:
@@ -184,3 +184,79 @@ def sender(client: httpx.Client, base: str, vendor: str) -> Send:
         return client.request(method, base + path, headers=headers, content=content)
 
     return send
+
+
+HEALVI = ["healvi-acme-token", "healvi-globex-token"]
+HEALVI_PROFILES = ["101", "102", "103", "201", "999"]
+
+
+def healvi_session(send: Send, steps: int, seed: int, aliases: bool = True) -> int:
+    """Integer ids, tags created by title in a sync: the id map's other half."""
+    rng = random.Random(seed)
+    tags = [1, 2, 3, 4]
+    for _ in range(steps):
+        token = HEALVI[0] if rng.random() < 0.9 else rng.choice([HEALVI[1], "nope", None])
+        roll = rng.random()
+        if roll < 0.2:
+            send("GET", f"/profiles/{rng.choice(HEALVI_PROFILES)}", token)
+            continue
+        items: list[Any] = []
+        for _ in range(rng.randint(0, 3)):
+            kind = rng.random()
+            if kind < 0.5:
+                items.append({"id": rng.choice([*tags, 9999])})
+            elif kind < 0.8:
+                items.append({"id": None, "title": rng.choice(NAMES[:6])})
+            elif kind < 0.9:
+                items.append({"id": str(rng.choice(tags))})
+            else:
+                items.append({})
+        r = send("POST", f"/profiles/{rng.choice(HEALVI_PROFILES)}/tags", token, {"tags": items})
+        if r.status_code == 200:
+            tags = sorted({*tags, *(int(t["id"]) for t in r.json()["data"])})
+    return steps
+
+
+COMMBOX = ["commbox-acme-token", "commbox-globex-token"]
+COMMBOX_OBJECTS = ["17566/372235", "17566/372236", "17567/372240", "18001/480001", "17566/1"]
+
+
+def commbox_session(send: Send, steps: int, seed: int, aliases: bool = True) -> int:
+    """Integer ids answered as strings, groups whose deletion deletes their tags."""
+    rng = random.Random(seed)
+    tags = ["40", "2789", "2790", "2791", "2792"]
+    groups = ["101", "102"]
+    for _ in range(steps):
+        token = COMMBOX[0] if rng.random() < 0.9 else rng.choice([COMMBOX[1], "nope", None])
+        roll = rng.random()
+        tag = rng.choice([*tags, "77777"])
+        group = rng.choice([*groups, "0", "88888"])
+        if roll < 0.1:
+            send("GET", "/tags", token)
+        elif roll < 0.15:
+            send("GET", "/tags/groups", token)
+        elif roll < 0.35:
+            data: dict[str, Any] = {"Name": rng.choice(NAMES[:6]), "TagGroupId": int(group)}
+            if rng.random() < 0.5:
+                data["Type"] = rng.choice([1, 2, 100, 7])
+            if rng.random() < 0.3:
+                data["ObjectTag"] = rng.choice([True, False])
+            r = send("POST", "/tags", token, {"data": data})
+            if r.status_code == 200:
+                tags.append(str(r.json()["data"]["id"]))
+        elif roll < 0.42:
+            send("POST", f"/tags/{tag}", token, {"data": {"Name": rng.choice(NAMES[:6])}})
+        elif roll < 0.48:
+            if send("DELETE", f"/tags/{tag}", token).status_code == 200 and tag in tags:
+                tags.remove(tag)
+        elif roll < 0.55:
+            r = send("POST", "/tags/groups", token, {"data": {"Name": rng.choice(NAMES[:6])}})
+            if r.status_code == 200:
+                groups.append(str(r.json()["data"]["id"]))
+        elif roll < 0.58:
+            send("DELETE", f"/tags/groups/{group}", token)
+            groups = [g for g in groups if g != group]
+        else:
+            method = "POST" if rng.random() < 0.6 else "DELETE"
+            send(method, f"/streams/{rng.choice(COMMBOX_OBJECTS)}/tags/{tag}", token)
+    return steps

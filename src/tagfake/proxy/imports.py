@@ -10,6 +10,7 @@ The upstream's answers then keep the picture current (world.py), so what a vendo
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,6 +75,7 @@ class Importer:
         self.refused: set[str] = set()
         self._read: set[tuple[str, str]] = set()
         self._merged: dict[str, int] = {}
+        self._lock = asyncio.Lock()
 
     def _tenant(self, call: Call, scope: Scope) -> tuple[str | None, str | None]:
         credential = self.shadow.vendor.credential(headers_dict(scope))
@@ -82,6 +84,11 @@ class Importer:
         return credential, self.tenants.get(credential)
 
     async def prepare(self, call: Call, scope: Scope, raw: bytes) -> None:
+        # One at a time: two first requests of a credential must not both make its tenant.
+        async with self._lock:
+            await self._prepare(call, scope)
+
+    async def _prepare(self, call: Call, scope: Scope) -> None:
         credential, name = self._tenant(call, scope)
         if credential is None or credential in self.refused:
             return
