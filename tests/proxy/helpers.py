@@ -51,7 +51,10 @@ class Upstream:
         return runtime_of(self.server.app)
 
     def admin(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        return httpx.request(method, f"{self.server.url}/__admin{path}", timeout=10, **kw)
+        headers = {"X-Tagfake-Admin": "1", **kw.pop("headers", {})}
+        return httpx.request(
+            method, f"{self.server.url}/__admin{path}", headers=headers, timeout=10, **kw
+        )
 
 
 @contextmanager

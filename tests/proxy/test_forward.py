@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tagfake.proxy.options import ProxyOptions
+from tagfake.settings import Settings
 
 from .helpers import NEXOR_KEY, ZAPINI_TOKEN, Upstream, running_proxy
 
@@ -227,3 +228,24 @@ def test_paths_and_methods_outside_the_spec_are_forwarded_and_reported(
     assert "request GET /api/v1/no-such-thing" in unknown_path.headers[HEADER]
     methods = [e["method"] for e in journal(fresh_upstream.server.url)]
     assert methods == ["DELETE", "GET", "GET"]  # both reached the upstream
+
+
+def test_the_proxys_admin_api_is_guarded_as_the_fakes(
+    fresh_upstream: Upstream, tmp_path: Path
+) -> None:
+    settings = Settings(seed=7, admin_token="proxy-admin-secret")
+    with running_proxy(
+        "zapini", fresh_upstream.url("zapini"), tmp_path, settings=settings
+    ) as proxy:
+        rebound = httpx.get(f"{proxy.url}/__admin/journal", headers={"Host": "evil.example"})
+        no_token = httpx.get(f"{proxy.url}/__admin/journal")
+        with_token = httpx.get(
+            f"{proxy.url}/__admin/journal", headers={"X-Tagfake-Admin-Token": "proxy-admin-secret"}
+        )
+        # Vendor traffic answers to any name (service names in containers), as in the fake.
+        vendor = httpx.get(f"{proxy.url}/api/v1/tags", headers={**Z, "Host": "zapini.internal"})
+
+    assert rebound.status_code == 403
+    assert no_token.status_code == 401
+    assert with_token.status_code == 200
+    assert vendor.status_code == 200

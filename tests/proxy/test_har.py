@@ -5,6 +5,7 @@ they were recorded."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -156,8 +157,12 @@ def test_recording_is_redacted_and_survives_being_cut_short(
             headers={"X-API-Key": "nxr_live_globex_7c1e4b9a2f6d8e30"},
         )
         [recording] = (tmp_path / "rec").glob("*.har")
-        # While recording (as after a crash) the file lacks its end, and still reads.
-        cut_short = read_har(recording)
+        # While recording (as after a crash) the file lacks its end, and still reads. (An
+        # exchange is written once its answer is sent: the last one may lag an instant.)
+        deadline = time.monotonic() + 5
+        while len((cut_short := read_har(recording))["log"]["entries"]) < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
     text = recording.read_text()
     entries = json.loads(text)["log"]["entries"]
 

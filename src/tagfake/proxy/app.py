@@ -1,7 +1,8 @@
 """The proxy's ASGI app: the fake's pipeline with a forwarding stage where the handler was.
 
-    Guard → JournalRecorder → Observe (report, HAR) → Respond (answer check, report mode)
-          → RoutingMiddleware → Forward (RouteCheck + RequestCheck reported, then the upstream)
+    AdminGuard → Guard → JournalRecorder → Observe (report, HAR)
+          → Respond (answer check, report mode) → RouteAll
+          → Forward (RouteCheck + RequestCheck reported, then the upstream)
 
 The vendor is served at its own base path (as `tagfake serve --vendor V`), so an app changes
 only its host; tagfake's admin API (journal, health) stays at /__admin."""
@@ -28,6 +29,7 @@ from tagfake.admin.backend import AdminBackend
 from tagfake.admin.surface import SURFACE as ADMIN
 from tagfake.app import _add_api, trusted_specs
 from tagfake.contract.spec import compile_contract
+from tagfake.pipeline.admin_guard import AdminGuard, AdminPolicy
 from tagfake.pipeline.call import SCOPE_KEY
 from tagfake.pipeline.guard import ADMIN_PREFIX, Guard, Mount
 from tagfake.pipeline.http import Receive, Scope, Send
@@ -120,8 +122,11 @@ def create_proxy(settings: Settings, options: ProxyOptions) -> ProxySession:
             if shadow is not None:
                 await shadow.aclose()
 
+    policy = AdminPolicy(settings.admin_token, settings.allowed_hosts, settings.host)
     pipeline = [
         LastResort,
+        # The proxy's admin API (journal, the shadow's state) is guarded as the fake's is.
+        partial(AdminGuard, policy=policy),
         ExceptionMiddleware,
         SwaggerUIMiddleware,
         partial(Guard, runtime=runtime, mounts=mounts),

@@ -66,6 +66,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "GETs (tags, the entities the traffic touches); without it, from --fixtures",
     )
     p.add_argument("--fixtures", dest="fixtures_dir", help="the shadow's fixtures folder")
+    p.add_argument(
+        "--admin-token",
+        dest="admin_token",
+        metavar="TOKEN",
+        help="require this token on every /__admin call of the proxy (as for serve; prefer "
+        "TAGFAKE_ADMIN_TOKEN)",
+    )
+    p.add_argument(
+        "--allowed-hosts",
+        dest="allowed_hosts",
+        metavar="NAMES",
+        help="host names the proxy's admin API answers to besides IPs and localhost",
+    )
+    p.add_argument(
+        "--log-format",
+        dest="log_format",
+        choices=["text", "json"],
+        help="json: one JSON line per request on stdout",
+    )
     p.add_argument("--seed", type=int, help="the shadow's generated ids, reproducible")
     p.add_argument("--record", dest="record_dir", type=Path, help="write a HAR file here")
     p.add_argument(

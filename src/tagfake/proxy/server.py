@@ -13,7 +13,13 @@ from tagfake.pipeline.access_log import AccessLog
 from tagfake.proxy.app import create_proxy
 from tagfake.proxy.options import ProxyOptions
 from tagfake.redact import PLAIN
-from tagfake.server import _configure_logging, _listen, _Stop, _stop_on_signals
+from tagfake.server import (
+    _configure_logging,
+    _listen,
+    _Stop,
+    _stop_on_signals,
+    exposure_warning,
+)
 from tagfake.settings import Settings
 
 log = logging.getLogger("tagfake.proxy")
@@ -62,6 +68,9 @@ def _serve(settings: Settings, options: ProxyOptions, stop: _Stop) -> int:
         vendor = session.runtime.vendors[options.vendor]
         recording = str(session.recorder.path) if session.recorder else None
         print(banner(options, base, vendor.mount_path(True), recording), flush=True)
+        warning = exposure_warning(settings, port)
+        if warning is not None:
+            log.warning("%s", warning)
         app: Any = session.app
         if settings.log_format == "json":
             app = AccessLog(app, {vendor.mount_path(True): options.vendor})
