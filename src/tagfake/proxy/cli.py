@@ -120,11 +120,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_proxy(args: argparse.Namespace) -> int:
-    try:
-        import httpx  # noqa: F401
-    except ImportError:  # pragma: no cover - depends on the install
-        print("tagfake proxy needs httpx: pip install 'tagfake[proxy]'", file=sys.stderr)
-        return 2
     from tagfake.cli import settings_from
     from tagfake.fixtures import FixtureError
     from tagfake.proxy.options import ProxyOptions
