@@ -50,6 +50,7 @@ def test_upstream_answering_a_rule_differently_is_named_with_both_answers(
     page = (tmp_path / "report" / "report.html").read_text()
 
     assert same.status_code == 201 and r.status_code == 201  # the app gets the upstream's answer
+    assert entry["tenant"] == "acme"  # the shadow's tenant of that credential
     assert report["counts"] == {**report["counts"], "compared": 2, "different": 1}
     [diff] = report["differences"]
     assert diff["operation_id"] == "createTag"

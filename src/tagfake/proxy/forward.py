@@ -17,6 +17,7 @@ from tagfake.pipeline.http import (
     Scope,
     Send,
     dumps,
+    headers_dict,
     read_body,
     replay,
 )
@@ -111,6 +112,10 @@ class Forward:
         info["upstream"] = _without_query(url)
         if self.shadow is not None:
             await self._shadow(self.shadow.prepare(call, scope, raw), info)
+            # The journal's tenant: the shadow's, where it knows the credential.
+            credential = call.vendor.credential(headers_dict(scope))
+            if credential is not None:
+                call.tenant = call.runtime.store.tenant_of(call.vendor.slug, credential)
         try:
             answer = await self.upstream.send(
                 scope["method"].upper(), url, list(scope.get("headers", [])), raw
