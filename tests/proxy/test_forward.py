@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from pathlib import Path
 
 import httpx
@@ -155,6 +156,11 @@ def test_slow_upstream_times_out_as_a_502(fresh_upstream: Upstream, tmp_path: Pa
     assert r.status_code == 502
     assert r.json()["error"]["code"] == "SERVER_ERROR"  # Zapini's envelope
     assert "did not answer within 0.3s" in r.headers["x-tagfake-upstream-error"]
+    # The upstream finishes the slow request anyway: let it, before the next test resets it.
+    deadline = time.monotonic() + 10
+    while not journal(fresh_upstream.server.url):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
 
 
 def test_429_reaches_the_app_as_sent_and_is_not_retried(
