@@ -7,12 +7,14 @@ import json
 import socket
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from tagfake.proxy.options import ProxyOptions
 from tagfake.settings import Settings
+from tagfake.testing.server import ThreadedServer
 
 from .helpers import NEXOR_KEY, ZAPINI_TOKEN, Upstream, running_proxy
 
@@ -255,3 +257,25 @@ def test_the_proxys_admin_api_is_guarded_as_the_fakes(
     assert no_token.status_code == 401
     assert with_token.status_code == 200
     assert vendor.status_code == 200
+
+
+class GzipUpstream(ThreadedServer):
+    """A tagfake whose answers are gzip-compressed, as many vendors' are."""
+
+    def build_app(self) -> Any:
+        from starlette.middleware.gzip import GZipMiddleware
+
+        return GZipMiddleware(super().build_app(), minimum_size=10)
+
+
+def test_a_compressed_answer_is_checked_and_handed_on_decoded(tmp_path: Path) -> None:
+    with GzipUpstream(Settings(seed=3)) as gz:
+        upstream = gz.url + "/zapini/api/v1"
+        direct = httpx.get(f"{upstream}/tags", headers=Z)
+        with running_proxy("zapini", upstream, tmp_path) as proxy:
+            r = httpx.get(f"{proxy.url}/api/v1/tags", headers={**Z, "Accept-Encoding": "gzip"})
+
+    assert direct.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in r.headers
+    assert r.content == direct.content  # httpx decoded the direct one: the same bytes
+    assert HEADER not in r.headers  # checked, and keeps the spec
