@@ -19,7 +19,7 @@ from tagfake.fixtures import FixtureDoc, FixtureError
 from tagfake.pipeline.call import Call
 from tagfake.pipeline.http import Scope, headers_dict
 from tagfake.proxy.upstream import UpstreamFailed
-from tagfake.proxy.world import Exchange, World
+from tagfake.proxy.world import Exchange, World, shallowest
 
 if TYPE_CHECKING:
     from tagfake.proxy.shadow import Shadow
@@ -54,8 +54,9 @@ def entity_reads(
         lead = params.get("leadId") if op in {"getLeadTags", "assignLeadTags"} else None
         if op == "getLead":
             lead = params.get("id")
-        if op == "syncLeadTags" and isinstance(body, dict) and isinstance(body.get("lead_id"), str):
-            lead = body["lead_id"]
+        if op == "syncLeadTags":
+            found = shallowest(body, "lead_id")
+            lead = found if isinstance(found, str) else None
         if lead:
             return [("getLead", f"/leads/{lead}", {"id": str(lead)})]
     if vendor == "healvi" and op in {"getProfile", "syncProfileTags"}:

@@ -84,6 +84,25 @@ def _pick(vendor: str, section: str, raw: Any) -> Record | None:
     return {k: raw[k] for k in names if k in raw and (raw[k] is not None or k in _NULLABLE)}
 
 
+def shallowest(doc: Any, key: str, max_depth: int = 32) -> Any:
+    """The value of `key` nearest the top of a JSON document (Nexor's sync reads its fields
+    wherever they are nested, the shallowest winning); None when absent."""
+    level = [doc]
+    for _ in range(max_depth):
+        nxt: list[Any] = []
+        for node in level:
+            if isinstance(node, dict):
+                if key in node:
+                    return node[key]
+                nxt.extend(node.values())
+            elif isinstance(node, list):
+                nxt.extend(node)
+        if not nxt:
+            return None
+        level = nxt
+    return None
+
+
 def _data(doc: Any, *path: str) -> Any:
     for key in path:
         if not isinstance(doc, dict):
@@ -201,7 +220,7 @@ class World:
         elif op == "syncLeadTags" and isinstance(ex.answer, dict) and ex.answer.get("lead_id"):
             key = self._entity(t, str(ex.answer["lead_id"]).lower())
             t.tag_sets[key] = self._tag_list(t, ex.answer.get("tags"))
-            email = _data(ex.request, "email")
+            email = shallowest(ex.request, "email")
             if isinstance(email, str) and "email" not in t.entities[key]:
                 # Nexor has no read by email: the sync that named the lead by it tells it.
                 t.entities[key]["email"] = email
