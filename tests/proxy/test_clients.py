@@ -10,12 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tagfake.cli import main
 
-from .helpers import ZAPINI_TOKEN, Upstream, running_proxy
+from .helpers import NEXOR_KEY, ZAPINI_TOKEN, Upstream, running_proxy
 
 ROOT = Path(__file__).resolve().parents[2]
-GLOBEX_ZAPINI = "2|globexUserToken3Rt5Ny8Bd4Hs6Jm1Fc0Qv2Lk9pX"
 
 
 def test_example_app_suite_passes_through_the_proxy(upstream: Upstream, tmp_path: Path) -> None:
@@ -67,20 +68,33 @@ def test_example_app_suite_passes_through_the_proxy(upstream: Upstream, tmp_path
     )
 
 
-def test_contract_suite_passes_through_the_proxy(upstream: Upstream, tmp_path: Path) -> None:
+CONTRACT_TARGETS = {
+    "zapini": (
+        "/api/v1",
+        ZAPINI_TOKEN,
+        ["--conversation-id", "550e8400-e29b-41d4-a716-446655440046"],
+    ),
+    "nexor": ("/api/public", NEXOR_KEY, ["--lead-email", "john.smith@example.com"]),
+}
+
+
+@pytest.mark.parametrize("vendor", list(CONTRACT_TARGETS))
+def test_contract_suite_passes_through_the_proxy(
+    upstream: Upstream, tmp_path: Path, vendor: str
+) -> None:
     upstream.admin("POST", "/reset")
-    with running_proxy("zapini", upstream.url("zapini"), tmp_path) as proxy:
+    base, credential, entities = CONTRACT_TARGETS[vendor]
+    with running_proxy(vendor, upstream.url(vendor), tmp_path) as proxy:
         code = main(
             [
                 "contract",
                 "--vendor",
-                "zapini",
+                vendor,
                 "--base-url",
-                f"{proxy.url}/api/v1",
+                f"{proxy.url}{base}",
                 "--credential",
-                ZAPINI_TOKEN,
-                "--conversation-id",
-                "550e8400-e29b-41d4-a716-446655440046",
+                credential,
+                *entities,
                 "--examples",
                 "3",
                 "--machine-examples",
