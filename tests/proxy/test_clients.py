@@ -1,6 +1,7 @@
 """Real clients through the proxy, unchanged: the example app's own test suite, and the contract
-suite as against a vendor's sandbox. The upstream is a tagfake, so everything it answers keeps
-the spec: the proxy must report no violation of an answer, and forward every request."""
+suite as against a vendor's sandbox. The upstream is a tagfake, so what it answers keeps the
+spec: the proxy must report no violation of an answer but the faults a test injects, and forward
+every request it can buffer."""
 
 from __future__ import annotations
 
