@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from tagfake import core
-from tagfake.errors import Invalid
 from tagfake.state.model import Namespace
+from tagfake.vendors.zapini import rules
 
 from .helpers import ZAPINI_TOKEN, Upstream, running_proxy
 from .sessions import nexor_session, sender, zapini_session
@@ -25,19 +25,26 @@ def report_of(tmp_path: Path) -> dict[str, Any]:
     return doc
 
 
-def _case_sensitive_names(ns: Namespace, name: str, own_key: str | None) -> None:
-    clash = core.find_tag(ns, lambda t: t["name"] == name)
-    if clash is not None and clash != own_key:
-        raise Invalid(
-            "The name has already been taken.", {"name": ["The name has already been taken."]}
-        )
+def _case_sensitive_names(
+    ns: Namespace, body: Any, errors: dict[str, list[str]], own_key: str | None, pending: Any
+) -> None:
+    """ZapiniBackend._check with names compared case-sensitively (the spec assumes not)."""
+    if "name" not in errors and isinstance(body, dict) and "name" in body:
+        name = rules.trim(body["name"])
+        clash = core.find_tag(ns, lambda t: t["name"] == name)
+        if clash is not None and clash != own_key:
+            errors["name"] = [rules.taken("name")]
+    if errors:
+        raise rules.invalid(rules.ordered(errors, rules.TAG_FIELDS))
+    if pending is not None:
+        raise pending
 
 
 def test_upstream_answering_a_rule_differently_is_named_with_both_answers(
     fresh_upstream: Upstream, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Test-only: this upstream compares tag names case-sensitively (the spec assumes not).
-    monkeypatch.setattr(fresh_upstream.runtime.backends["zapini"], "_unique", _case_sensitive_names)
+    monkeypatch.setattr(fresh_upstream.runtime.backends["zapini"], "_check", _case_sensitive_names)
     with running_proxy("zapini", fresh_upstream.url("zapini"), tmp_path, shadow=True) as proxy:
         same = httpx.post(
             f"{proxy.url}/api/v1/tags", headers=Z, json={"name": "Brand new", "color": "#101010"}
