@@ -141,6 +141,7 @@ def create_proxy(settings: Settings, options: ProxyOptions) -> ProxySession:
             upstream=session.upstream,
             max_body_bytes=settings.max_body_bytes,
             max_json_depth=settings.max_json_depth,
+            body_timeout=settings.body_timeout,
             shadow=shadow,
         ),
         LifespanMiddleware,

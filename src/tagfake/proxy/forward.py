@@ -7,21 +7,19 @@ import logging
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tagfake.errors import Invalid, PayloadTooLarge, ServerFault, TagfakeError
+from tagfake.errors import BodyTimeout, Invalid, PayloadTooLarge, ServerFault, TagfakeError
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import (
     ASGIApp,
-    BodyTooLarge,
     Message,
     Receive,
     Scope,
     Send,
     dumps,
     headers_dict,
-    read_body,
     replay,
 )
-from tagfake.pipeline.requests import RequestCheck
+from tagfake.pipeline.requests import RequestCheck, read_request_body
 from tagfake.pipeline.routes import RouteCheck
 from tagfake.proxy.options import ProxyOptions
 from tagfake.proxy.upstream import Upstream, UpstreamFailed
@@ -66,21 +64,24 @@ class Forward:
         upstream: Upstream,
         max_body_bytes: int,
         max_json_depth: int,
+        body_timeout: float,
         shadow: Shadow | None = None,
     ) -> None:
         self.app = app
         self.options = options
         self.upstream = upstream
         self.limit = max_body_bytes
+        self.body_timeout = body_timeout
         self.shadow = shadow
+        limits: dict[str, Any] = {
+            "max_body_bytes": max_body_bytes,
+            "max_json_depth": max_json_depth,
+            "body_timeout": body_timeout,
+        }
         # The admin API is checked as in the fake.
-        self.admin: ASGIApp = RouteCheck(
-            RequestCheck(app, max_body_bytes=max_body_bytes, max_json_depth=max_json_depth)
-        )
+        self.admin: ASGIApp = RouteCheck(RequestCheck(app, **limits))
         # The fake's own request stages, run around nothing: whatever they refuse is reported.
-        self.check: ASGIApp = RouteCheck(
-            RequestCheck(_reached, max_body_bytes=max_body_bytes, max_json_depth=max_json_depth)
-        )
+        self.check: ASGIApp = RouteCheck(RequestCheck(_reached, **limits))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         call: Call | None = scope.get(SCOPE_KEY)
@@ -93,11 +94,11 @@ class Forward:
         info: dict[str, Any] = {"upstream": None, "forwarded": False, "request_violations": []}
         call.proxy = info
         try:
-            raw = await read_body(receive, self.limit)
-        except BodyTooLarge:
-            # Not buffered, so not forwarded: the app gets the vendor's 413 from the proxy.
-            info["refused"] = f"the body is over {self.limit} bytes (max_body_bytes)"
-            raise PayloadTooLarge(self.limit) from None
+            raw = await read_request_body(scope, receive, self.limit, self.body_timeout)
+        except (PayloadTooLarge, BodyTimeout) as exc:
+            # Not buffered, so not forwarded: the app gets the vendor's 413 (or 400) from the proxy.
+            info["refused"] = f"the body could not be buffered: {exc.message}"
+            raise
         call.raw_body = raw
         refusal = await self._check(call, scope, raw)
         if refusal is not None:
