@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tagfake import __version__
+from tagfake.admin import browse
 from tagfake.admin.faults import FaultSpecError
 from tagfake.admin.journal import JournalQuery
 from tagfake.clock import rfc3339
@@ -95,6 +96,96 @@ class AdminBackend:
                     for kind, items in ns.entities.items()
                 },
             }
+
+    def overview(self) -> dict[str, Any]:
+        """What the dashboard's first page shows: health, and per vendor its tenants and counts."""
+        rt = self.rt
+        vendors: dict[str, Any] = {}
+        for slug, v in rt.vendors.items():
+            tenants = []
+            for tenant in sorted(rt.store.tenants(slug)):
+                with rt.store.read(slug, tenant) as ns:
+                    entities = {kind: len(items) for kind, items in ns.entities.items()}
+                    tags = len(ns.tags)
+                tenants.append(
+                    {
+                        "tenant": tenant,
+                        "credentials": rt.store.credentials(slug, tenant),
+                        "tags": tags,
+                        "entities": entities,
+                    }
+                )
+            vendors[slug] = {
+                "mount": v.mount_path(rt.settings.single_vendor),
+                "tenants": tenants,
+                "scenarios": self.scenarios(slug),
+                "operations": sorted(rt.contracts[slug].operations),
+            }
+        return {**self.health(), "vendors": vendors, **self.faults(), "clock": self.clock()}
+
+    def scenarios(self, vendor: str) -> list[str]:
+        self._vendor(vendor)
+        folder = self.rt.settings.fixtures_dir / vendor
+        return sorted(p.stem for p in folder.glob("*.yaml"))
+
+    def _tenant(self, vendor: str, tenant: str) -> None:
+        self._vendor(vendor)
+        if tenant not in self.rt.store.tenants(vendor):
+            raise NotFound("Tenant", f"{vendor} has no tenant {tenant!r}")
+
+    def tag_page(self, vendor: str, tenant: str, q: browse.PageQuery) -> dict[str, Any]:
+        """One page of a tenant's tags, each with how many entities carry it."""
+        self._tenant(vendor, tenant)
+        with self.rt.store.read(vendor, tenant) as ns:
+            rows = list(ns.tags.items())
+        matched, page = browse.tag_page(rows, q)
+        with self.rt.store.read(vendor, tenant) as ns:
+            carried = browse.carriers(ns, {k for k, _ in page})
+        tags = [{**dict(t), "_key": k, "_carriers": carried.get(k, 0)} for k, t in page]
+        return {
+            "vendor": vendor,
+            "tenant": tenant,
+            "total": len(rows),
+            "matched": matched,
+            "columns": browse.columns([dict(t) for _, t in page]),
+            "tags": tags,
+        }
+
+    def entity_page(
+        self, vendor: str, tenant: str, q: browse.PageQuery, tag: str | None = None
+    ) -> dict[str, Any]:
+        """One page of a tenant's entities (of every kind), optionally only those carrying `tag`,
+        each with its tags as (key, label)."""
+        self._tenant(vendor, tenant)
+        with self.rt.store.read(vendor, tenant) as ns:
+            rows = [
+                (f"{kind}/{key}", {"kind": kind, "id": key, "_entity": e})
+                for kind, items in ns.entities.items()
+                for key, e in items.items()
+                if tag is None or tag in e.tags
+            ]
+        matched, page = browse.tag_page(rows, q)
+        wanted = {t for _, r in page for t in r["_entity"].tags} | ({tag} if tag else set())
+        with self.rt.store.read(vendor, tenant) as ns:
+            labels = {k: browse.label(ns.tags[k]) for k in wanted if k in ns.tags}
+        tag_label = labels.get(tag) if tag is not None else None
+        entities = [
+            {
+                "kind": r["kind"],
+                "id": r["id"],
+                "attrs": dict(r["_entity"].attrs),
+                "tags": [(t, labels.get(t, t)) for t in r["_entity"].tags],
+            }
+            for _, r in page
+        ]
+        return {
+            "vendor": vendor,
+            "tenant": tenant,
+            "tag": tag,
+            "tag_label": tag_label,
+            "matched": matched,
+            "entities": entities,
+        }
 
     def journal(self, query: JournalQuery) -> dict[str, Any]:
         return self.rt.journal.query(query)
