@@ -84,9 +84,12 @@ def _security(ui: Flask, backend: AdminBackend, admin_token: str | None) -> None
                 rest = {k: v for k, v in request.args.items() if k != "token"}
                 target = request.base_url + (f"?{urlencode(rest)}" if rest else "")
                 return _signed_in(redirect(target, 303), admin_token)
-            if request.endpoint != "login":
+            if request.endpoint not in ("login", "do_login"):
                 if request.method == "GET" and not request.headers.get("X-Tagfake-Live"):
-                    return redirect(url_for("login", next=request.full_path.rstrip("?")), 303)
+                    return redirect(
+                        url_for("login", next=request.script_root + request.full_path.rstrip("?")),
+                        303,
+                    )
                 abort(401)
         if request.method == "POST":
             why = security.csrf_problem(request)

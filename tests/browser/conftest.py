@@ -1,0 +1,91 @@
+"""A real browser on the dashboard: Debian's chromium, driven by Playwright, against a tagfake
+serving on a free port of 127.0.0.1 in this process (so tests can reach its runtime)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tagfake.app import runtime_of
+from tagfake.runtime import Runtime
+from tagfake.settings import Settings
+from tagfake.testing.server import ThreadedServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+UI = "/__admin/ui"
+
+
+def chromium_path() -> str:
+    found = CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")
+    # Installed by the Makefile (`make test`) from Debian's package: never skipped.
+    assert found, "chromium is missing: `make test` installs it (apt-get install chromium)"
+    return str(found)
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=chromium_path(),
+            args=CHROMIUM_FLAGS,
+            # Playwright gives every context a fresh profile; this is where chromium may write.
+            downloads_path=tmp_path_factory.mktemp("chromium"),
+        )
+        yield b
+        b.close()
+
+
+class Served:
+    def __init__(self, server: ThreadedServer) -> None:
+        self.server = server
+        self.url = server.url
+        self.http = httpx.Client(base_url=server.url, timeout=10)
+
+    @property
+    def runtime(self) -> Runtime:
+        return runtime_of(self.server.app)
+
+    def ui(self, path: str = "/") -> str:
+        return f"{self.url}{UI}{path}"
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[Served]:
+    with ThreadedServer(Settings(validation="report", port=0)) as server:
+        s = Served(server)
+        yield s
+        s.http.close()
+
+
+@pytest.fixture
+def fresh(served: Served) -> Served:
+    assert served.http.post("/__admin/reset").status_code == 200
+    return served
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    ctx.set_default_timeout(10_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
