@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
-import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -31,7 +31,7 @@ def csrf(http: TestClient, page: str = "/controls") -> str:
     return m[1]
 
 
-def post(http: TestClient, path: str, data: dict[str, str], **headers: str) -> httpx.Response:
+def post(http: TestClient, path: str, data: dict[str, str], **headers: str) -> Any:
     return http.post(
         UI_PREFIX + path, data=data, headers={**SAME_ORIGIN, **headers}, follow_redirects=False
     )
