@@ -137,18 +137,20 @@ class AdminBackend:
         """One page of a tenant's tags, each with how many entities carry it."""
         self._tenant(vendor, tenant)
         with self.rt.store.read(vendor, tenant) as ns:
-            rows = list(ns.tags.items())
-        matched, page = browse.tag_page(rows, q)
+            total = len(ns.tags)
+            keys = browse.ordered_keys(ns.tags, q)
+        wanted = keys[q.offset : q.offset + q.limit]
+        # A second, short read for the page itself: the sort above may have waited for no one.
         with self.rt.store.read(vendor, tenant) as ns:
+            page = [(k, dict(ns.tags[k])) for k in wanted if k in ns.tags]
             carried = browse.carriers(ns, {k for k, _ in page})
-        tags = [{**dict(t), "_key": k, "_carriers": carried.get(k, 0)} for k, t in page]
         return {
             "vendor": vendor,
             "tenant": tenant,
-            "total": len(rows),
-            "matched": matched,
-            "columns": browse.columns([dict(t) for _, t in page]),
-            "tags": tags,
+            "total": total,
+            "matched": len(keys),
+            "columns": browse.columns([t for _, t in page]),
+            "tags": [{**t, "_key": k, "_carriers": carried[k]} for k, t in page],
         }
 
     def entity_page(
@@ -158,32 +160,19 @@ class AdminBackend:
         each with its tags as (key, label)."""
         self._tenant(vendor, tenant)
         with self.rt.store.read(vendor, tenant) as ns:
-            rows = [
-                (f"{kind}/{key}", {"kind": kind, "id": key, "_entity": e})
-                for kind, items in ns.entities.items()
-                for key, e in items.items()
-                if tag is None or tag in e.tags
-            ]
-        matched, page = browse.tag_page(rows, q)
-        wanted = {t for _, r in page for t in r["_entity"].tags} | ({tag} if tag else set())
-        with self.rt.store.read(vendor, tenant) as ns:
-            labels = {k: browse.label(ns.tags[k]) for k in wanted if k in ns.tags}
-        tag_label = labels.get(tag) if tag is not None else None
-        entities = [
-            {
-                "kind": r["kind"],
-                "id": r["id"],
-                "attrs": dict(r["_entity"].attrs),
-                "tags": [(t, labels.get(t, t)) for t in r["_entity"].tags],
-            }
-            for _, r in page
-        ]
+            found = browse.ordered_entities(ns.entities, q, tag)
+            entities = []
+            for kind, key in found[q.offset : q.offset + q.limit]:
+                e = ns.entities[kind][key]
+                labels = [(t, browse.label(ns.tags[t]) if t in ns.tags else t) for t in e.tags]
+                entities.append({"kind": kind, "id": key, "attrs": dict(e.attrs), "tags": labels})
+            tag_label = browse.label(ns.tags[tag]) if tag is not None and tag in ns.tags else None
         return {
             "vendor": vendor,
             "tenant": tenant,
             "tag": tag,
             "tag_label": tag_label,
-            "matched": matched,
+            "matched": len(found),
             "entities": entities,
         }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tagfake.state.model import Namespace, Record
+from tagfake.state.model import Entity, Namespace, Record
 
 #: The fields a tag's label may live in, by vendor: healvi calls it `title`, the others `name`.
 LABEL_FIELDS = ("name", "title")
@@ -42,25 +42,55 @@ def _sort_key(value: Any) -> tuple[int, float, str]:
     return (1, 0.0, str(value).casefold())
 
 
-def _matches(record: Record, needle: str) -> bool:
-    return any(
-        needle in str(v).casefold() for v in record.values() if isinstance(v, str | int | float)
-    )
+def _text(record: Record) -> str:
+    return "\x00".join(str(v) for v in record.values() if isinstance(v, str | int)).casefold()
 
 
-def _page(rows: list[tuple[str, Record]], q: PageQuery) -> tuple[int, list[tuple[str, Record]]]:
+def ordered_keys(tags: dict[str, Record], q: PageQuery) -> list[str]:
+    """The keys of the tags matching `q.search`, in `q.sort` order (call inside a read).
+
+    Only (value, key) pairs of plain values are built, never a list holding the records: a
+    list of 100 000 tracked objects makes the garbage collector, not the sort, the cost."""
     needle = q.search.strip().casefold()
+    field = q.sort
     if needle:
-        rows = [(k, r) for k, r in rows if needle in k.casefold() or _matches(r, needle)]
-    rows.sort(key=lambda kr: _sort_key(kr[1].get(q.sort, kr[0])), reverse=q.descending)
-    return len(rows), rows[q.offset : q.offset + q.limit]
+        pairs = [
+            (r.get(field), k)
+            for k, r in tags.items()
+            if needle in k.casefold() or needle in _text(r)
+        ]
+    else:
+        pairs = [(r.get(field), k) for k, r in tags.items()]
+    kinds = {type(v) for v, _ in pairs}
+    if kinds <= {int, float}:
+        keyed: list[tuple[Any, str]] = pairs
+    elif kinds == {str}:
+        keyed = [(str(v).casefold(), k) for v, k in pairs]
+    else:
+        keyed = [(_sort_key(v), k) for v, k in pairs]
+    keyed.sort(reverse=q.descending)
+    return [k for _, k in keyed]
 
 
-def tag_page(
-    ns_tags: list[tuple[str, Record]], q: PageQuery
-) -> tuple[int, list[tuple[str, Record]]]:
-    """(how many tags match, this page of them) from the tenant's (key, tag) pairs."""
-    return _page(ns_tags, q)
+def _entity_order(kind: str, key: str) -> tuple[str, int, str]:
+    return (kind, int(key), "") if key.isdigit() else (kind, -1, key.casefold())
+
+
+def ordered_entities(
+    entities: dict[str, dict[str, Entity]], q: PageQuery, tag: str | None
+) -> list[tuple[str, str]]:
+    """(kind, key) of the entities matching `q.search` and carrying `tag` (if given), by kind
+    and id (call inside a read)."""
+    needle = q.search.strip().casefold()
+    found = [
+        (_entity_order(kind, key), kind, key)
+        for kind, items in entities.items()
+        for key, e in items.items()
+        if (tag is None or tag in e.tags)
+        and (not needle or needle in key.casefold() or needle in _text(e.attrs))
+    ]
+    found.sort(reverse=q.descending)
+    return [(kind, key) for _, kind, key in found]
 
 
 def columns(records: list[Record], first: tuple[str, ...] = ("id",)) -> list[str]:
