@@ -4,7 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test lint typecheck check bench contract container-test clean
+# The dashboard's browser tests and `make screenshots` drive Debian's chromium (Playwright with
+# executable_path; no browser download).
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: serve test lint typecheck check bench contract container-test screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,10 +16,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "install chromium at $(CHROMIUM) (the browser tests need it)"; exit 2; }
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 serve: $(STAMP)
 	$(BIN)/tagfake serve $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -34,6 +43,9 @@ bench: $(STAMP)
 contract: $(STAMP)
 	@test -n "$(TAGFAKE_URL)" || { echo "set TAGFAKE_URL to the server to check"; exit 2; }
 	$(BIN)/tagfake contract --base-url "$(TAGFAKE_URL)" $(ARGS)
+
+screenshots: $(STAMP) $(CHROMIUM)
+	$(BIN)/python scripts/screenshots.py
 
 container-test: $(STAMP)
 	bash scripts/container-test.sh

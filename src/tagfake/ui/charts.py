@@ -25,7 +25,7 @@ COLOURS = {
     "p99": "#c53030",
 }
 PERCENTILES = (50, 95, 99)
-WIDTH, HEIGHT, PAD = 640, 180, 36
+WIDTH, HEIGHT, PAD, TOP = 640, 190, 36, 44
 
 
 def status_class(status: int) -> str:
@@ -98,14 +98,14 @@ def _nice_max(value: float) -> float:
 
 
 def _frame(title: str, top: float, unit: str, minutes: int, legend: list[str]) -> list[str]:
-    inner_h = HEIGHT - 2 * PAD
+    inner_h = HEIGHT - TOP - PAD
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'role="img" class="chart"><title>{escape(title)}</title>',
         f'<text x="{PAD}" y="16" class="chart-title">{escape(title)}</text>',
     ]
     for i in range(5):
-        y = PAD + inner_h * i / 4
+        y = TOP + inner_h * i / 4
         value = top * (4 - i) / 4
         parts.append(
             f'<line x1="{PAD}" x2="{WIDTH - 8}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
@@ -117,11 +117,11 @@ def _frame(title: str, top: float, unit: str, minutes: int, legend: list[str]) -
         f'<text x="{WIDTH - 8}" y="{HEIGHT - 8}" class="axis" text-anchor="end">now</text>'
         f'<text x="{WIDTH - 8}" y="16" class="axis" text-anchor="end">{escape(unit)}</text>'
     )
-    x = PAD + 120
+    x = PAD
     for name in legend:
         parts.append(
-            f'<rect x="{x}" y="7" width="10" height="10" fill="{COLOURS[name]}"/>'
-            f'<text x="{x + 14}" y="16" class="axis">{name}</text>'
+            f'<rect x="{x}" y="23" width="10" height="10" fill="{COLOURS[name]}"/>'
+            f'<text x="{x + 14}" y="32" class="axis">{name}</text>'
         )
         x += 64
     return parts
@@ -132,11 +132,11 @@ def rate_chart(vendor: str, s: Series, minutes: int) -> Markup:
     rates = s.rates()
     stacked = [sum(rates[c][i] for c in CLASSES) for i in range(s.buckets)]
     top = _nice_max(max(stacked, default=0.0))
-    inner_w, inner_h = WIDTH - PAD - 8, HEIGHT - 2 * PAD
+    inner_w, inner_h = WIDTH - PAD - 8, HEIGHT - TOP - PAD
     bar = inner_w / s.buckets
     parts = _frame(f"{vendor}: requests/s by status", top, "req/s", minutes, list(CLASSES))
     for i in range(s.buckets):
-        y: float = PAD + inner_h
+        y: float = TOP + inner_h
         for c in CLASSES:
             h = rates[c][i] / top * inner_h
             if h > 0:
@@ -154,19 +154,26 @@ def latency_chart(vendor: str, s: Series, minutes: int) -> Markup:
     """Lines: p50, p95 and p99 of the answer time in each bucket (gaps where nothing came)."""
     lat = s.latencies()
     top = _nice_max(max((v or 0.0 for line in lat.values() for v in line), default=0.0))
-    inner_w, inner_h = WIDTH - PAD - 8, HEIGHT - 2 * PAD
+    inner_w, inner_h = WIDTH - PAD - 8, HEIGHT - TOP - PAD
     bar = inner_w / s.buckets
     parts = _frame(f"{vendor}: latency", top, "ms", minutes, [f"p{p}" for p in PERCENTILES])
     for name, line in lat.items():
         points = [
-            f"{PAD + (i + 0.5) * bar:.1f},{PAD + inner_h - v / top * inner_h:.1f}"
+            (PAD + (i + 0.5) * bar, TOP + inner_h - v / top * inner_h, v)
             for i, v in enumerate(line)
             if v is not None
         ]
         if points:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in points)
             parts.append(
-                f'<polyline points="{" ".join(points)}" fill="none" stroke="{COLOURS[name]}" '
+                f'<polyline points="{path}" fill="none" stroke="{COLOURS[name]}" '
                 f'stroke-width="2" data-series="{name}"/>'
             )
+            # A dot per bucket, so a lone bucket (a line of one point) is seen too.
+            parts += [
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{COLOURS[name]}">'
+                f"<title>{name}: {v:.1f} ms</title></circle>"
+                for x, y, v in points
+            ]
     parts.append("</svg>")
     return Markup("".join(parts))
