@@ -3,9 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-
-# The dashboard's browser tests and `make screenshots` drive Debian's chromium (Playwright with
-# executable_path; no browser download).
+# The browser tests drive Debian's chromium (Playwright never downloads a browser here).
 CHROMIUM := /usr/bin/chromium
 
 .PHONY: serve test lint typecheck check bench contract container-test screenshots clean
@@ -16,16 +14,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-$(CHROMIUM):
-	@command -v apt-get >/dev/null || { echo "install chromium at $(CHROMIUM) (the browser tests need it)"; exit 2; }
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
-
 serve: $(STAMP)
 	$(BIN)/tagfake serve $(ARGS)
 
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Outside CI a machine without apt (or root) goes on: the browser tests then say they skipped.
+$(CHROMIUM):
+	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+	  >/tmp/tagfake-apt-chromium.log 2>&1 || { tail -5 /tmp/tagfake-apt-chromium.log; test -z "$$CI"; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples

@@ -29,6 +29,7 @@ from tagfake import __version__
 from tagfake.admin.backend import AdminBackend
 from tagfake.admin.surface import SURFACE as ADMIN
 from tagfake.contract.spec import compile_contract
+from tagfake.pipeline.admin_guard import AdminGuard, AdminPolicy
 from tagfake.pipeline.auth import Auth
 from tagfake.pipeline.faults import Faults
 from tagfake.pipeline.guard import ADMIN_PREFIX, Guard, Mount
@@ -115,9 +116,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     admin_contract = compile_contract("admin", admin_spec)
     admin_backend = AdminBackend(runtime)
     mounts.append(Mount(ADMIN_PREFIX, ADMIN, admin_contract, admin_backend))
-    ui = mount_ui(admin_backend, admin_contract, getattr(settings, "admin_token", None))
+    policy = AdminPolicy(settings.admin_token, settings.allowed_hosts, settings.host)
+    ui = mount_ui(admin_backend, admin_contract, policy)
     pipeline = [
         LastResort,
+        # Ahead of everything under /__admin: the API, its spec, the dashboard.
+        partial(AdminGuard, policy=policy),
         ExceptionMiddleware,
         # Each spec at `<mount>/openapi.json` and Swagger UI at `<mount>/ui/`, ahead of auth, as
         # vendors publish theirs; other paths skip its router.

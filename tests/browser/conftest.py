@@ -3,9 +3,9 @@ serving on a free port of 127.0.0.1 in this process (so tests can reach its runt
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,7 +16,7 @@ from tagfake.runtime import Runtime
 from tagfake.settings import Settings
 from tagfake.testing.server import ThreadedServer
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = os.environ.get("TAGFAKE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -31,10 +31,14 @@ UI = "/__admin/ui"
 
 
 def chromium_path() -> str:
-    found = CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")
-    # Installed by the Makefile (`make test`) from Debian's package: never skipped.
-    assert found, "chromium is missing: `make test` installs it (apt-get install chromium)"
-    return str(found)
+    """Debian's chromium, which `make test` installs: missing, the tests fail in CI and say they
+    skipped elsewhere (a machine without apt)."""
+    found = shutil.which(CHROMIUM)
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    return found
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +78,7 @@ def served() -> Iterator[Served]:
 
 @pytest.fixture
 def fresh(served: Served) -> Served:
-    assert served.http.post("/__admin/reset").status_code == 200
+    assert served.http.post("/__admin/reset", json={}).status_code == 200
     return served
 
 

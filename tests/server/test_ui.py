@@ -10,15 +10,13 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tagfake.admin.backend import AdminBackend
-from tagfake.contract.spec import compile_contract
-from tagfake.runtime import Runtime
+from tagfake.app import create_app
 from tagfake.settings import Settings
-from tagfake.ui import UI_PREFIX, mount_ui
+from tagfake.ui import UI_PREFIX
 from tagfake.ui.security import AUTH_COOKIE, CSRF_COOKIE
-from tests.conftest import World
+from tests.conftest import BASE_URL, World
 
-ORIGIN = "http://testserver"
+ORIGIN = BASE_URL
 SAME_ORIGIN = {"Origin": ORIGIN, "Sec-Fetch-Site": "same-origin"}
 
 
@@ -211,22 +209,29 @@ def test_the_live_journal_fragment_sends_only_what_is_new(world: World) -> None:
     assert re.findall(r'data-id="(\d+)"', again.text) == [str(int(newest) + 2)]
 
 
+@pytest.fixture(scope="module")
+def guarded_app() -> object:
+    return create_app(Settings(admin_token="s3cret"))
+
+
 @pytest.fixture
-def guarded(world: World) -> Iterator[TestClient]:
-    """The dashboard alone, with an admin token."""
-    rt: Runtime = world.runtime
-    contract = compile_contract("admin", Settings().specs_dir / "admin.openapi.yaml")
-    with TestClient(mount_ui(AdminBackend(rt), contract, "s3cret")) as http:
+def guarded(guarded_app: object) -> Iterator[TestClient]:
+    """tagfake with an admin token, and a browser that has not signed in yet."""
+    with TestClient(guarded_app, base_url=BASE_URL) as http:  # type: ignore[arg-type]
         yield http
 
 
 def test_with_an_admin_token_the_dashboard_asks_for_it(guarded: TestClient) -> None:
-    r = guarded.get(UI_PREFIX + "/journal", follow_redirects=False)
+    r = guarded.get(UI_PREFIX + "/journal?vendor=healvi", follow_redirects=False)
     assert r.status_code == 303
-    assert r.headers["location"].startswith(UI_PREFIX + "/login?next=")
     assert (
-        guarded.get(UI_PREFIX + "/journal/rows", headers={"X-Tagfake-Live": "1"}).status_code == 401
+        r.headers["location"]
+        == UI_PREFIX + "/login?next=%2F__admin%2Fui%2Fjournal%3Fvendor%3Dhealvi"
     )
+    live = guarded.get(UI_PREFIX + "/journal/rows", headers={"X-Tagfake-Live": "1"})
+    assert live.status_code == 401
+    assert guarded.post(UI_PREFIX + "/controls/reset", headers=SAME_ORIGIN).status_code == 401
+    assert guarded.get(UI_PREFIX + "/static/ui.css").status_code == 200  # the login form's
     token = csrf(guarded, "/login")
     wrong = post(guarded, "/login", {"csrf_token": token, "token": "guess"})
     assert wrong.status_code == 401
@@ -238,7 +243,14 @@ def test_with_an_admin_token_the_dashboard_asks_for_it(guarded: TestClient) -> N
     assert right.headers["location"] == UI_PREFIX + "/journal"
     cookie = right.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "s3cret" not in cookie
+    assert "Path=/__admin/ui" in cookie
     assert guarded.get(UI_PREFIX + "/journal").status_code == 200
+    # The cookie is the dashboard's, not a key to the admin API.
+    assert guarded.get("/__admin/journal").status_code == 401
+    assert (
+        guarded.get("/__admin/journal", headers={"X-Tagfake-Admin-Token": "s3cret"}).status_code
+        == 200
+    )
 
 
 def test_a_login_form_post_needs_its_csrf_token_too(guarded: TestClient) -> None:
@@ -255,6 +267,12 @@ def test_the_token_in_the_first_url_becomes_a_cookie_and_leaves_the_url(
     assert r.status_code == 303
     assert r.headers["location"] == f"{ORIGIN}{UI_PREFIX}/state?vendor=zapini"
     assert guarded.get(r.headers["location"]).status_code == 200
-    other = TestClient(guarded.app)
-    assert other.get(UI_PREFIX + "/?token=nope", follow_redirects=False).status_code == 303
-    assert AUTH_COOKIE not in other.cookies
+
+
+def test_a_wrong_token_in_the_url_signs_nobody_in(guarded: TestClient) -> None:
+    r = guarded.get(UI_PREFIX + "/?token=nope", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"].startswith(UI_PREFIX + "/login")
+    assert AUTH_COOKIE not in guarded.cookies
+    forged = {"Cookie": f"{AUTH_COOKIE}=s3cret"}  # the token itself is not the cookie's value
+    assert guarded.get(UI_PREFIX + "/", headers=forged, follow_redirects=False).status_code == 303

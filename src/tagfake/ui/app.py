@@ -18,6 +18,7 @@ from tagfake.admin.browse import PageQuery
 from tagfake.admin.journal import JournalQuery
 from tagfake.contract.spec import VendorContract
 from tagfake.errors import TagfakeError
+from tagfake.pipeline.admin_guard import AdminPolicy
 from tagfake.ui import charts, entries, security
 
 PAGE_SIZE = 50
@@ -48,12 +49,10 @@ def _opt(name: str) -> str | None:
     return value or None
 
 
-def create_ui(
-    backend: AdminBackend, admin_contract: VendorContract, admin_token: str | None
-) -> Flask:
+def create_ui(backend: AdminBackend, admin_contract: VendorContract, policy: AdminPolicy) -> Flask:
     ui = Flask(__name__)
     ui.config.update(TEMPLATES_AUTO_RELOAD=False, MAX_CONTENT_LENGTH=256 * 1024)
-    _security(ui, backend, admin_token)
+    _security(ui, backend, policy)
     _browse_pages(ui, backend)
     _journal_pages(ui, backend)
     _controls(ui, backend, admin_contract)
@@ -70,7 +69,9 @@ def _back(notice: str, error: bool = False) -> Response:
     return redirect(f"{target}{sep}{urlencode({key: notice})}", 303)
 
 
-def _security(ui: Flask, backend: AdminBackend, admin_token: str | None) -> None:
+def _security(ui: Flask, backend: AdminBackend, policy: AdminPolicy) -> None:
+    """Sign-in and CSRF; the admin guard in front has checked the host, the token (or the
+    sign-in cookie) and the origin already."""
     rt = backend.rt
 
     @ui.before_request
@@ -78,19 +79,13 @@ def _security(ui: Flask, backend: AdminBackend, admin_token: str | None) -> None
         g.csrf = request.cookies.get(security.CSRF_COOKIE) or security.new_csrf_token()
         if request.endpoint == "static":
             return None
-        if not security.signed_in(admin_token, request):
-            given = request.args.get("token")
-            if given is not None and security.token_matches(admin_token, given):
-                rest = {k: v for k, v in request.args.items() if k != "token"}
-                target = request.base_url + (f"?{urlencode(rest)}" if rest else "")
-                return _signed_in(redirect(target, 303), admin_token)
-            if request.endpoint not in ("login", "do_login"):
-                if request.method == "GET" and not request.headers.get("X-Tagfake-Live"):
-                    return redirect(
-                        url_for("login", next=request.script_root + request.full_path.rstrip("?")),
-                        303,
-                    )
-                abort(401)
+        given = request.args.get("token")
+        if given is not None and policy.token_required:
+            if not policy.token_matches(given):
+                abort(401)  # the guard lets only a matching one through; never reached
+            rest = {k: v for k, v in request.args.items() if k != "token"}
+            target = request.base_url + (f"?{urlencode(rest)}" if rest else "")
+            return _signed_in(redirect(target, 303))
         if request.method == "POST":
             why = security.csrf_problem(request)
             if why is not None:
@@ -112,11 +107,12 @@ def _security(ui: Flask, backend: AdminBackend, admin_token: str | None) -> None
             )
         return response
 
-    def _signed_in(response: Response, token: str | None) -> Response:
-        if token is not None:
+    def _signed_in(response: Response) -> Response:
+        session = policy.dashboard_session()
+        if session is not None:
             response.set_cookie(
                 security.AUTH_COOKIE,
-                security.session_value(token),
+                session,
                 httponly=True,
                 samesite="Strict",
                 path=request.script_root or "/",
@@ -131,7 +127,7 @@ def _security(ui: Flask, backend: AdminBackend, admin_token: str | None) -> None
             "notice": request.args.get("notice"),
             "error": request.args.get("error"),
             "vendors": list(rt.vendors),
-            "token_required": admin_token is not None,
+            "token_required": policy.token_required,
             "pretty": entries.pretty,
         }
 
@@ -151,7 +147,7 @@ def _security(ui: Flask, backend: AdminBackend, admin_token: str | None) -> None
 
     @ui.get("/login")
     def login() -> str | Response:
-        if security.signed_in(admin_token, request):
+        if security.signed_in(policy, request):
             return redirect(url_for("overview"), 303)
         return render_template("login.html", next=request.args.get("next", ""))
 
@@ -161,13 +157,13 @@ def _security(ui: Flask, backend: AdminBackend, admin_token: str | None) -> None
         target = request.form.get("next") or url_for("overview")
         if not target.startswith(request.script_root + "/"):
             target = url_for("overview")
-        if not security.token_matches(admin_token, given):
+        if not policy.token_matches(given):
             return Response(
                 render_template("login.html", next=target, failed=True),
                 401,
                 {"Content-Type": "text/html"},
             )
-        return _signed_in(redirect(target, 303), admin_token)
+        return _signed_in(redirect(target, 303))
 
     @ui.post("/logout")
     def logout() -> Response:

@@ -31,6 +31,7 @@ function liveJournal(box) {
     const sep = url.includes("?") ? "&" : "?";
     try {
       const r = await fetch(url + sep + "after=" + after, { headers: { "X-Tagfake-Live": "1" }, credentials: "same-origin" });
+      if (r.status === 401) { window.location.reload(); return; }  // signed out: to the login form
       if (!r.ok) return;
       const html = (await r.text()).trim();
       if (!html) return;
