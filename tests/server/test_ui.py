@@ -276,3 +276,49 @@ def test_a_wrong_token_in_the_url_signs_nobody_in(guarded: TestClient) -> None:
     assert AUTH_COOKIE not in guarded.cookies
     forged = {"Cookie": f"{AUTH_COOKIE}=s3cret"}  # the token itself is not the cookie's value
     assert guarded.get(UI_PREFIX + "/", headers=forged, follow_redirects=False).status_code == 303
+
+
+def test_a_proxied_entry_shows_its_violations_and_differences(world: World) -> None:
+    """Entries `tagfake proxy` journals carry what the vendor did and how tagfake differed."""
+    base = {
+        "time": "2026-01-01T00:00:00Z",
+        "wall_time": 0.0,
+        "vendor": "zapini",
+        "tenant": "acme",
+        "operation_id": "listTags",
+        "method": "GET",
+        "path": "/zapini/api/v1/tags",
+        "query": "",
+        "status": 200,
+        "request": {"headers": {}, "body": None},
+        "response": {"headers": {}, "body": {"data": {"tags": []}}},
+        "violations": [],
+        "fault": None,
+        "duration_ms": 12.0,
+    }
+    world.runtime.journal.record({**base, "path": "/zapini/api/v1/tags?clean"})
+    world.runtime.journal.record(
+        {
+            **base,
+            "proxy": {
+                "upstream": "https://zapini.example/api/v1",
+                "forwarded": True,
+                "upstream_status": 200,
+                "request_violations": [],
+                "answer_violations": ['listTags 200: data.tags.0: "color" is a required property'],
+                "comparison": {
+                    "upstream": {"status": 200},
+                    "shadow": {"status": 200},
+                    "differences": [
+                        {"where": "/data/tags/0/name", "upstream": "VIP", "shadow": "Vip"}
+                    ],
+                    "rules": ["List all tags for the current tenant"],
+                },
+            },
+        }
+    )
+    page = world.http.get(UI_PREFIX + "/journal?violations=1").text
+    assert len(re.findall(r'<details class="entry', page)) == 1
+    assert "proxied → 200" in page and "1 difference" in page
+    assert "/data/tags/0/name" in page and "List all tags for the current tenant" in page
+    assert "The vendor&#39;s answer breaks the spec" in page

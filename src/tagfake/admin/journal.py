@@ -9,6 +9,19 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def breaks_contract(entry: dict[str, Any]) -> bool:
+    """An answer that broke the spec, or (`tagfake proxy`) a request or upstream answer that did,
+    or an upstream answer the fake's differs from."""
+    if entry["violations"]:
+        return True
+    proxy = entry.get("proxy") or {}
+    return bool(
+        proxy.get("request_violations")
+        or proxy.get("answer_violations")
+        or (proxy.get("comparison") or {}).get("differences")
+    )
+
+
 @dataclass(frozen=True)
 class JournalQuery:
     vendor: str | None = None
@@ -28,7 +41,7 @@ class JournalQuery:
         return (
             (self.after is None or entry["id"] > self.after)
             and (self.status_class is None or entry["status"] // 100 == self.status_class)
-            and (not self.violations_only or bool(entry["violations"]))
+            and (not self.violations_only or breaks_contract(entry))
             and (self.vendor is None or entry["vendor"] == self.vendor)
             and (self.tenant is None or entry["tenant"] == self.tenant)
             and (self.operation is None or entry["operation_id"] == self.operation)

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from tagfake.admin.backend import AdminBackend
 from tagfake.admin.browse import PageQuery
-from tagfake.admin.journal import JournalQuery
+from tagfake.admin.journal import JournalQuery, breaks_contract
 from tagfake.contract.spec import VendorContract
 from tagfake.errors import TagfakeError
 from tagfake.pipeline.admin_guard import AdminPolicy
@@ -259,6 +259,7 @@ def _journal_pages(ui: Flask, backend: AdminBackend) -> None:
                 {
                     **e,
                     "class": charts.status_class(e["status"]),
+                    "breaks": breaks_contract(e),
                     "shown_violations": [entries.violation(v, contract) for v in e["violations"]],
                     "curl": entries.curl(e, base, credentials[key]),
                 }
