@@ -399,3 +399,26 @@ def test_the_policy_is_built_from_the_settings() -> None:
         problem(http.get("/__admin/health"), 401)
         assert http.get("/__admin/health", headers={"X-Tagfake-Admin-Token": TOKEN}).is_success
     assert runtime_of(app).settings.admin_token == TOKEN
+
+
+def test_serve_takes_the_token_and_allowed_hosts_as_flags(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import argparse
+
+    from tagfake.cli import _serve_parser, settings_from
+
+    monkeypatch.delenv("TAGFAKE_ADMIN_TOKEN", raising=False)
+    parser = argparse.ArgumentParser()
+    _serve_parser(parser.add_subparsers())
+    args = parser.parse_args(["serve", "--admin-token", TOKEN, "--allowed-hosts", "tagfake, ci"])
+    s = settings_from(args)
+    assert (s.admin_token, s.allowed_hosts) == (TOKEN, ("tagfake", "ci"))
+
+
+def test_serve_refuses_a_bad_allowed_host_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from tagfake.cli import main
+
+    assert main(["serve", "--allowed-hosts", "tagfake:8080"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tagfake: allowed host 'tagfake:8080'") and err.count("\n") == 1
