@@ -259,3 +259,17 @@ def test_with_an_admin_token_the_browser_signs_in_once(browser: Browser) -> None
         expect(page.locator("h1")).to_have_text("Overview")
         assert "token" not in page.url
         context.close()
+
+
+def test_swagger_ui_try_it_out_calls_the_fake(fresh: Served, page: Page) -> None:
+    page.goto(f"{fresh.url}/zapini/api/v1/ui/")
+    operation = page.locator(".opblock-get:has(.opblock-summary-path[data-path='/tags'])").first
+    operation.locator(".opblock-summary").click()
+    operation.locator("button.try-out__btn").click()
+    operation.locator("button.execute").click()
+    # No credential given: the fake's own 401, in Zapini's envelope.
+    expect(
+        operation.locator(".live-responses-table tbody .response-col_status").first
+    ).to_have_text("401")
+    (entry,) = fresh.http.get("/__admin/journal").json()["entries"]
+    assert (entry["path"], entry["status"]) == ("/zapini/api/v1/tags", 401)
