@@ -10,7 +10,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, abort, g, redirect, render_template, request, url_for
+from flask import Flask, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from tagfake.admin.backend import AdminBackend
@@ -80,12 +80,13 @@ def _security(ui: Flask, backend: AdminBackend, policy: AdminPolicy) -> None:
         if request.endpoint == "static":
             return None
         given = request.args.get("token")
-        if given is not None and policy.token_required:
-            if not policy.token_matches(given):
-                abort(401)  # the guard lets only a matching one through; never reached
+        if given is not None:
+            # Jupyter's way: the token in a first URL becomes the cookie and leaves the URL
+            # (history, screen shares). The guard let it through matching, or signed in already.
             rest = {k: v for k, v in request.args.items() if k != "token"}
             target = request.base_url + (f"?{urlencode(rest)}" if rest else "")
-            return _signed_in(redirect(target, 303))
+            response = redirect(target, 303)
+            return _signed_in(response) if policy.token_matches(given) else response
         if request.method == "POST":
             why = security.csrf_problem(request)
             if why is not None:
