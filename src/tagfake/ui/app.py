@@ -239,7 +239,7 @@ def _journal_pages(ui: Flask, backend: AdminBackend) -> None:
             vendor=_opt("vendor"),
             tenant=_opt("tenant"),
             operation=_opt("operation"),
-            status=_int(status, 0) if status.isdigit() and len(status) == 3 else None,
+            status=_int(status, 0) if status.isdigit() else None,  # 0: dropped
             status_class=_int(status[0], 0) if len(status) == 3 and status[1:] == "xx" else None,
             violations_only=request.args.get("violations") in ("1", "on", "true"),
             after=after,
