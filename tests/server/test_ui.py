@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tagfake.app import create_app
+from tagfake.server import banner
 from tagfake.settings import Settings
 from tagfake.ui import UI_PREFIX
 from tagfake.ui.security import AUTH_COOKIE, CSRF_COOKIE
@@ -322,3 +323,8 @@ def test_a_proxied_entry_shows_its_violations_and_differences(world: World) -> N
     assert "proxied → 200" in page and "1 difference" in page
     assert "/data/tags/0/name" in page and "List all tags for the current tenant" in page
     assert "The vendor&#39;s answer breaks the spec" in page
+
+
+def test_the_start_banner_names_the_dashboard(world: World) -> None:
+    text = banner(world.runtime, "http://127.0.0.1:8080")
+    assert "dashboard: http://127.0.0.1:8080/__admin/ui/" in text
