@@ -64,7 +64,11 @@ def mutant(
 # -- zapini -----------------------------------------------------------------------------------
 def _zapini_sync(keep_old: bool = False, ignore_empty: bool = False) -> Callable[..., list[Record]]:
     def update_conversation_tags(
-        self: ZapiniBackend, tenant: str, conversation_id: str, tag_ids: list[str]
+        self: ZapiniBackend,
+        tenant: str,
+        conversation_id: str,
+        tag_ids: list[str],
+        pending: Any = None,
     ) -> list[Record]:
         with self.store.transaction("zapini", tenant) as ns:
             key = conversation_id.lower()
@@ -187,8 +191,10 @@ def _(mp: pytest.MonkeyPatch) -> None:
 def _(mp: pytest.MonkeyPatch) -> None:
     original = ZapiniBackend.update_tag
 
-    def update_tag(self: ZapiniBackend, tenant: str, tag_id: str, body: dict[str, Any]) -> Record:
-        tag = original(self, tenant, tag_id, body)
+    def update_tag(
+        self: ZapiniBackend, tenant: str, tag_id: str, body: dict[str, Any], pending: Any = None
+    ) -> Record:
+        tag = original(self, tenant, tag_id, body, pending)
         with self.store.transaction("zapini", tenant) as ns:
             for conv in ns.kind(CONVERSATIONS).values():
                 if tag["id"] in conv.tags:
@@ -392,15 +398,16 @@ def _(mp: pytest.MonkeyPatch) -> None:
     original = HealviBackend.sync_profile_tags
 
     def sync_profile_tags(
-        self: HealviBackend, tenant: str, profile_id: int, items: list[dict[str, Any]]
+        self: HealviBackend, tenant: str, profile_id: int, body: Any, pending: Any = None
     ) -> list[Record]:
+        items = body.get("tags") if isinstance(body, dict) else None
         with self.store.transaction("healvi", tenant) as ns:
             now = rfc3339(self.clock.now())
-            for item in items:
-                title = item.get("title")
+            for item in items if isinstance(items, list) else []:
+                title = item.get("title") if isinstance(item, dict) else None
                 if item.get("id") is None and isinstance(title, str) and title.strip():
                     self._create(ns, (title.strip(),), now)
-        return original(self, tenant, profile_id, items)
+        return original(self, tenant, profile_id, body, pending)
 
     mp.setattr(HealviBackend, "sync_profile_tags", sync_profile_tags)
 
