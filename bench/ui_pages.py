@@ -93,9 +93,9 @@ async def timed_get(app: Any, path: str) -> tuple[int, float, int]:
         "raw_path": raw_path.encode(),
         "root_path": "",
         "query_string": query.encode(),
-        "headers": [(b"host", b"bench"), (b"accept", b"text/html")],
+        "headers": [(b"host", b"127.0.0.1"), (b"accept", b"text/html")],
         "client": ("127.0.0.1", 1),
-        "server": ("bench", 80),
+        "server": ("127.0.0.1", 80),
     }
     status, size = 0, 0
     done = asyncio.Event()

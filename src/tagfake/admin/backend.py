@@ -138,8 +138,7 @@ class AdminBackend:
         self._tenant(vendor, tenant)
         with self.rt.store.read(vendor, tenant) as ns:
             total = len(ns.tags)
-            keys = browse.ordered_keys(ns.tags, q)
-        wanted = keys[q.offset : q.offset + q.limit]
+            matched, wanted = browse.page_keys(ns.tags, q)
         # A second, short read for the page itself: the sort above may have waited for no one.
         with self.rt.store.read(vendor, tenant) as ns:
             page = [(k, dict(ns.tags[k])) for k in wanted if k in ns.tags]
@@ -148,7 +147,7 @@ class AdminBackend:
             "vendor": vendor,
             "tenant": tenant,
             "total": total,
-            "matched": len(keys),
+            "matched": matched,
             "columns": browse.columns([t for _, t in page]),
             "tags": [{**t, "_key": k, "_carriers": carried[k]} for k, t in page],
         }

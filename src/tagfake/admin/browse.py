@@ -6,6 +6,7 @@ sorting happen after the store is released, so a large tenant's page does not ho
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,11 +47,13 @@ def _text(record: Record) -> str:
     return "\x00".join(str(v) for v in record.values() if isinstance(v, str | int)).casefold()
 
 
-def ordered_keys(tags: dict[str, Record], q: PageQuery) -> list[str]:
-    """The keys of the tags matching `q.search`, in `q.sort` order (call inside a read).
+def page_keys(tags: dict[str, Record], q: PageQuery) -> tuple[int, list[str]]:
+    """(how many tags match `q.search`, the keys of this page of them in `q.sort` order); call
+    inside a read.
 
     Only (value, key) pairs of plain values are built, never a list holding the records: a
-    list of 100 000 tracked objects makes the garbage collector, not the sort, the cost."""
+    list of 100 000 tracked objects makes the garbage collector, not the sort, the cost. An
+    early page takes the smallest (or largest) few from a heap instead of sorting them all."""
     needle = q.search.strip().casefold()
     field = q.sort
     if needle:
@@ -68,8 +71,12 @@ def ordered_keys(tags: dict[str, Record], q: PageQuery) -> list[str]:
         keyed = [(str(v).casefold(), k) for v, k in pairs]
     else:
         keyed = [(_sort_key(v), k) for v, k in pairs]
-    keyed.sort(reverse=q.descending)
-    return [k for _, k in keyed]
+    end = q.offset + q.limit
+    if end * 8 < len(keyed):
+        first = heapq.nlargest(end, keyed) if q.descending else heapq.nsmallest(end, keyed)
+    else:
+        first = sorted(keyed, reverse=q.descending)[:end]
+    return len(keyed), [k for _, k in first[q.offset : end]]
 
 
 def _entity_order(kind: str, key: str) -> tuple[str, int, str]:
