@@ -279,3 +279,12 @@ def test_a_compressed_answer_is_checked_and_handed_on_decoded(tmp_path: Path) ->
     assert "content-encoding" not in r.headers
     assert r.content == direct.content  # httpx decoded the direct one: the same bytes
     assert HEADER not in r.headers  # checked, and keeps the spec
+
+
+def test_the_dashboard_shows_the_proxys_journal(fresh_upstream: Upstream, tmp_path: Path) -> None:
+    with running_proxy("zapini", fresh_upstream.url("zapini"), tmp_path) as proxy:
+        httpx.post(f"{proxy.url}/api/v1/tags", headers=Z, json={"name": "x", "color": "red"})
+        page = httpx.get(f"{proxy.url}/__admin/ui/journal", follow_redirects=True)
+
+    assert page.status_code == 200
+    assert "createTag" in page.text

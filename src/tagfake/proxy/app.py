@@ -9,6 +9,7 @@ only its host; tagfake's admin API (journal, health) stays at /__admin."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -17,17 +18,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from connexion import AsyncApp
-from connexion.middleware.context import ContextMiddleware
-from connexion.middleware.exceptions import ExceptionMiddleware
-from connexion.middleware.lifespan import LifespanMiddleware
-from connexion.middleware.routing import RoutingMiddleware
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from starlette.exceptions import HTTPException
 
 from tagfake.admin.backend import AdminBackend
 from tagfake.admin.surface import SURFACE as ADMIN
-from tagfake.app import _add_api, trusted_specs
+from tagfake.app import SpecPages, _add_api, spec_page_paths, trusted_specs
 from tagfake.contract.spec import compile_contract
 from tagfake.pipeline.admin_guard import AdminGuard, AdminPolicy
 from tagfake.pipeline.call import SCOPE_KEY
@@ -45,6 +40,16 @@ from tagfake.proxy.shadow import Shadow
 from tagfake.proxy.upstream import Upstream
 from tagfake.runtime import Runtime
 from tagfake.settings import Settings
+from tagfake.ui import mount_ui
+
+with warnings.catch_warnings():
+    # connexion as tagfake.app imports it (above, under its import-time warning filters): this
+    # module, imported on its own, must not be the first to import connexion.
+    from connexion import AsyncApp
+    from connexion.middleware.context import ContextMiddleware
+    from connexion.middleware.exceptions import ExceptionMiddleware
+    from connexion.middleware.lifespan import LifespanMiddleware
+    from connexion.middleware.routing import RoutingMiddleware
 
 
 class RouteAll(RoutingMiddleware):  # type: ignore[misc]
@@ -103,15 +108,15 @@ def create_proxy(settings: Settings, options: ProxyOptions) -> ProxySession:
     )
     if shadow is not None:
         shadow.upstream = session.upstream
+    admin_contract = compile_contract("admin", settings.specs_dir / "admin.openapi.yaml")
+    admin_backend = AdminBackend(runtime)
     mounts = [
         Mount(vendor.mount_path(True), vendor, runtime.contracts[options.vendor], None),
-        Mount(
-            ADMIN_PREFIX,
-            ADMIN,
-            compile_contract("admin", settings.specs_dir / "admin.openapi.yaml"),
-            AdminBackend(runtime),
-        ),
+        Mount(ADMIN_PREFIX, ADMIN, admin_contract, admin_backend),
     ]
+    policy = AdminPolicy(settings.admin_token, settings.allowed_hosts, settings.host)
+    # The dashboard, on the proxy's journal: violations and differences as they happen.
+    ui = mount_ui(admin_backend, admin_contract, policy)
 
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
@@ -122,14 +127,13 @@ def create_proxy(settings: Settings, options: ProxyOptions) -> ProxySession:
             if shadow is not None:
                 await shadow.aclose()
 
-    policy = AdminPolicy(settings.admin_token, settings.allowed_hosts, settings.host)
     pipeline = [
         LastResort,
         # The proxy's admin API (journal, the shadow's state) is guarded as the fake's is.
         partial(AdminGuard, policy=policy),
         ExceptionMiddleware,
-        SwaggerUIMiddleware,
-        partial(Guard, runtime=runtime, mounts=mounts),
+        partial(SpecPages, paths=spec_page_paths(mounts)),
+        partial(Guard, runtime=runtime, mounts=mounts, ui=ui),
         JournalRecorder,
         partial(Observe, report=session.report, recorder=session.recorder),
         # The upstream's answer is checked and reported, never replaced: always report mode.

@@ -36,8 +36,9 @@ class ThreadedServer:
         self.port = 0
         # Seconds from start() to accepting requests (app build included, imports excluded).
         self.startup_seconds: float | None = None
-        self._server: Any = None
+        #: The ASGI app being served (`tagfake.app.runtime_of(server.app)` reaches its state).
         self.app: Any = None
+        self._server: Any = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
         self._error: BaseException | None = None
