@@ -8,10 +8,10 @@ from typing import Any
 from tagfake.clock import rfc3339
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send, loads
+from tagfake.redact import PLAIN
 from tagfake.text import has_lone_surrogate
 
 _MAX_TEXT = 64 * 1024
-_HIDDEN = {"authorization", "x-api-key", "cookie", "x-tagfake-admin-token"}
 
 
 def _decoded(raw: bytes | None) -> Any:
@@ -32,7 +32,7 @@ def _headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for k, v in pairs:
         name = bytes(k).decode("latin-1").lower()
-        out[name] = "***" if name in _HIDDEN else bytes(v).decode("latin-1")
+        out[name] = PLAIN.header(name, bytes(v).decode("latin-1"))
     return out
 
 
@@ -46,6 +46,7 @@ class JournalRecorder:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        wall = time.time()
         moment = call.runtime.clock.now()
         answer: dict[str, Any] = {"status": 0, "headers": [], "body": b""}
 
@@ -63,12 +64,15 @@ class JournalRecorder:
             call.runtime.journal.record(
                 {
                     "time": rfc3339(moment),
+                    # Wall-clock seconds, unlike `time` (the fake's clock, which may be frozen):
+                    # what the dashboard's per-second charts are drawn on.
+                    "wall_time": round(wall, 3),
                     "vendor": call.vendor.slug,
                     "tenant": call.tenant,
                     "operation_id": call.operation.operation_id if call.operation else None,
                     "method": scope["method"].upper(),
                     "path": scope["path"],
-                    "query": scope.get("query_string", b"").decode("latin-1"),
+                    "query": PLAIN.query(scope.get("query_string", b"").decode("latin-1")),
                     # 0: the connection was dropped (a fault) before any answer.
                     "status": answer["status"],
                     "request": {
@@ -82,5 +86,7 @@ class JournalRecorder:
                     "violations": list(call.violations),
                     "fault": call.fault,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                    # `tagfake proxy`: the upstream's answer, request violations, differences.
+                    **({"proxy": call.proxy} if call.proxy is not None else {}),
                 }
             )

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from connexion.middleware.routing import RoutingMiddleware
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 
 from tagfake.contract.spec import VendorContract
 from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send
@@ -112,20 +111,4 @@ class Routing(RoutingMiddleware):  # type: ignore[misc]  # connexion is untyped
                 scope.setdefault("path_params", {}).update(values)
                 await self.next(scope, receive, send)
                 return
-        await super().__call__(scope, receive, send)
-
-
-class SpecDocs(SwaggerUIMiddleware):  # type: ignore[misc]  # connexion is untyped
-    """connexion's spec files and Swagger UI (`<mount>/openapi.json`), skipped by a request for
-    an operation's concrete path, which can be none of them."""
-
-    def __init__(self, app: ASGIApp, *, table: RouteTable) -> None:
-        super().__init__(app)
-        self.concrete = table.concrete
-        self.next = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] in self.concrete:
-            await self.next(scope, receive, send)
-            return
         await super().__call__(scope, receive, send)
