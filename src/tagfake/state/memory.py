@@ -27,6 +27,13 @@ Undo = list[Callable[[], None]]
 _NO_INDEXES: tuple[Index, ...] = ()
 
 
+class _Unlogged(list[Callable[[], None]]):
+    """The undo log of a tenant being built: if building fails the tenant is dropped whole."""
+
+    def append(self, _: Callable[[], None]) -> None:
+        return None
+
+
 class _Table:
     """Items of one sort (a tenant's tags, or one entity kind) and their secondary indexes."""
 
@@ -284,11 +291,13 @@ class _Writer(_View):
 
     __slots__ = ("_drew", "_store", "_undo", "_vendor")
 
-    def __init__(self, tenant: _Tenant, store: MemoryStore, vendor: str) -> None:
+    def __init__(
+        self, tenant: _Tenant, store: MemoryStore, vendor: str, undo: Undo | None = None
+    ) -> None:
         super().__init__(tenant)
         self._store = store
         self._vendor = vendor
-        self._undo: Undo = []
+        self._undo: Undo = [] if undo is None else undo
         self._drew = False
 
     # -- ids
@@ -526,7 +535,7 @@ class MemoryStore:
     def _build(self, vendor: str, namespace: Namespace) -> _Tenant:
         """A tenant holding `namespace`, every index built; raises Clash or Missing."""
         space = _Tenant(self._layout(vendor))
-        writer = _Writer(space, self, vendor)
+        writer = _Writer(space, self, vendor, _Unlogged())
         for key, record in namespace.tags.items():
             writer.put_tag(key, record)
         for key, record in namespace.groups.items():
