@@ -423,10 +423,16 @@ def namespace() -> Namespace:
 
 def test_put_tenant_replaces_the_data_and_builds_its_indexes(engine: Store) -> None:
     seed(engine)
+    loaded = namespace()
+    loaded.kind("empty")
+    engine.put_tenant(VENDOR, "globex", loaded, ["tok-g"])
+    with engine.read(VENDOR, "globex") as r:
+        assert r.kinds() == ["conv", "leads", "empty"]  # a kind loaded empty is kept
+        assert r.entities("empty") == []
     engine.put_tenant(VENDOR, T, namespace(), ["tok"])
     assert engine.tenant_of(VENDOR, "tok") == T
     assert engine.credentials(VENDOR, T) == ["tok"]
-    assert engine.tenants(VENDOR) == [T]
+    assert engine.tenants(VENDOR) == [T, "globex"]
     assert state(engine) == json.dumps(namespace().to_dict())
     with engine.read(VENDOR, T) as r:
         assert r.tag_by("name", "beta") == "b"

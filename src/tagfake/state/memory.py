@@ -269,7 +269,7 @@ class _View:
         return [] if table is None else _first(table.items, limit)
 
     def kinds(self) -> list[str]:
-        return [kind for kind, table in self._t.kinds.items() if table.items]
+        return list(self._t.kinds)
 
     def carrying(self, kind: str, tag_key: str) -> list[str]:
         return list(self._t.carriers.get(kind, {}).get(tag_key, ()))
