@@ -102,7 +102,7 @@ class Asgi:
     ) -> tuple[int, bytes]:
         raw = b"" if body is None else json.dumps(body).encode()
         pairs = [
-            (b"host", b"bench"),
+            (b"host", b"127.0.0.1"),
             *((k.lower().encode(), v.encode()) for k, v in headers.items()),
         ]
         if body is not None:
