@@ -32,7 +32,8 @@ from tagfake.state.model import Entity, Namespace, Record, SetChange
 
 
 class StoreError(Exception):
-    """A change the store refuses; the transaction it happened in changes nothing."""
+    """A change the store refuses. The change is not made; an error that leaves the
+    transaction rolls all of it back."""
 
 
 class Clash(StoreError):
