@@ -73,6 +73,14 @@ class Model:
 
     tags: dict[str, dict[str, Any]] = field(default_factory=dict)
     entities: dict[str, dict[str, tuple[dict[str, Any], list[str]]]] = field(default_factory=dict)
+    #: When each item took its current key of a non-unique index (group, email).
+    took: dict[tuple[str, str], int] = field(default_factory=dict)
+    clock: int = 0
+
+    def _took(self, where: str, key: str, before: Any, after: Any) -> None:
+        if before != after:
+            self.clock += 1
+            self.took[(where, key)] = self.clock
 
     def apply(self, op: Op) -> None:
         """Apply `op` as the store must, or raise the StoreError it must raise."""
@@ -82,6 +90,8 @@ class Model:
             for other, rec in self.tags.items():
                 if other != key and fold(rec.get("name")) == fold(tag_name):
                     raise Clash("name", str(fold(tag_name)), other)
+            old = self.tags.get(key)
+            self._took("tags", key, old.get("group") if old else None, group)
             self.tags[key] = _tag(tag_name, group)
         elif name == "delete_tag":
             if self.tags.pop(op[1], None) is not None:
@@ -94,8 +104,9 @@ class Model:
             if tags is not None:
                 self._known(tags)
             items = self.entities.setdefault(kind, {})
-            old = items.get(key)
-            items[key] = (_attrs(key, email), list(old[1]) if old else [])
+            had = items.get(key)
+            self._took(kind, key, fold(had[0].get("email")) if had else None, fold(email))
+            items[key] = (_attrs(key, email), list(had[1]) if had else [])
             if tags is not None:
                 items[key] = (items[key][0], list(dict.fromkeys(tags)))
         elif name == "delete_entity":
@@ -174,10 +185,18 @@ def expected(model: Model) -> dict[str, Any]:
             for n in NAMES
         },
         "groups": {
-            g: [k for k, t in model.tags.items() if str(t.get("group")) == g] for g in ("1", "2")
+            g: sorted(
+                (k for k, t in model.tags.items() if str(t.get("group")) == g),
+                key=lambda k: model.took[("tags", k)],
+            )
+            for g in ("1", "2")
         },
         "emails": {
-            e: next((k for k, (a, _) in leads.items() if fold(a.get("email")) == e), None)
+            e: min(
+                (k for k, (a, _) in leads.items() if fold(a.get("email")) == e),
+                key=lambda k: model.took[("leads", k)],
+                default=None,
+            )
             for e in ("x@example.com", "y@example.com")
         },
         "counts": {
