@@ -8,27 +8,19 @@ from __future__ import annotations
 import copy
 import importlib
 import logging
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
-from connexion import AsyncApp
-from connexion.middleware.context import ContextMiddleware
-from connexion.middleware.exceptions import ExceptionMiddleware
-from connexion.middleware.lifespan import LifespanMiddleware
-from connexion.middleware.routing import RoutingMiddleware
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from connexion.options import SwaggerUIOptions
-from connexion.resolver import Resolver
-from connexion.spec import Specification
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from tagfake import __version__
 from tagfake.admin.backend import AdminBackend
 from tagfake.admin.surface import SURFACE as ADMIN
-from tagfake.contract.spec import compile_contract
+from tagfake.contract.spec import SpecError, compile_contract, line_of
 from tagfake.pipeline.admin_guard import AdminGuard, AdminPolicy
 from tagfake.pipeline.auth import Auth
 from tagfake.pipeline.faults import Faults
@@ -41,9 +33,59 @@ from tagfake.pipeline.respond import Respond
 from tagfake.pipeline.routes import RouteCheck
 from tagfake.runtime import Runtime
 from tagfake.settings import Settings
+from tagfake.ui import mount_ui
 from tagfake.vendors.common import snake
 
+with warnings.catch_warnings():
+    # Import-time warnings of connexion 3.3's own imports, none about tagfake's use of it, that
+    # would break users running with `-W error` or pytest's `filterwarnings = error`:
+    # starlette's TestClient (imported, never used here) prefers httpx2 to connexion's httpx,
+    # and connexion still imports the RefResolver names jsonschema deprecated in 4.18.
+    for message, category in (
+        ("Using `httpx` with `starlette.testclient`", UserWarning),
+        ("jsonschema.RefResolver is deprecated", DeprecationWarning),
+        ("jsonschema.exceptions.RefResolutionError is deprecated", DeprecationWarning),
+    ):
+        warnings.filterwarnings("ignore", message=message, category=category)
+    from connexion import AsyncApp
+    from connexion.middleware.context import ContextMiddleware
+    from connexion.middleware.exceptions import ExceptionMiddleware
+    from connexion.middleware.lifespan import LifespanMiddleware
+    from connexion.middleware.routing import RoutingMiddleware
+    from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+    from connexion.options import SwaggerUIOptions
+    from connexion.resolver import Resolver
+    from connexion.spec import Specification
+
 log = logging.getLogger("tagfake")
+
+
+SWAGGER_UI_PATH = "/ui"
+
+
+def spec_page_paths(mounts: list[Mount]) -> tuple[str, ...]:
+    """The path prefixes connexion's spec and Swagger UI routes answer (one per mount)."""
+    out: list[str] = []
+    for m in mounts:
+        out += [f"{m.prefix}/openapi.json", f"{m.prefix}/openapi.yaml"]
+        if m.surface.is_vendor:
+            out.append(f"{m.prefix}{SWAGGER_UI_PATH}")
+    return tuple(out)
+
+
+class SpecPages(SwaggerUIMiddleware):  # type: ignore[misc]
+    """connexion's SwaggerUIMiddleware, entered only for its own paths: one `startswith` for a
+    vendor request instead of a walk through a router of every mount's spec and UI routes."""
+
+    def __init__(self, app: Any, *, paths: tuple[str, ...]) -> None:
+        super().__init__(app)
+        self.paths = paths
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.paths):
+            await super().__call__(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def handler_resolver(module_name: str) -> Resolver:
@@ -84,18 +126,20 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         for slug, vendor in runtime.vendors.items()
     ]
     admin_spec = settings.specs_dir / "admin.openapi.yaml"
-    mounts.append(
-        Mount(ADMIN_PREFIX, ADMIN, compile_contract("admin", admin_spec), AdminBackend(runtime))
-    )
+    admin_contract = compile_contract("admin", admin_spec)
+    admin_backend = AdminBackend(runtime)
+    mounts.append(Mount(ADMIN_PREFIX, ADMIN, admin_contract, admin_backend))
     policy = AdminPolicy(settings.admin_token, settings.allowed_hosts, settings.host)
+    ui = mount_ui(admin_backend, admin_contract, policy)
     pipeline = [
         LastResort,
         # Ahead of everything under /__admin: the API, its spec, the dashboard.
         partial(AdminGuard, policy=policy),
         ExceptionMiddleware,
-        # Serves each spec at `<mount>/openapi.json`, ahead of auth, as vendors publish theirs.
-        SwaggerUIMiddleware,
-        partial(Guard, runtime=runtime, mounts=mounts),
+        # Each spec at `<mount>/openapi.json` and Swagger UI at `<mount>/ui/`, ahead of auth, as
+        # vendors publish theirs; other paths skip its router.
+        partial(SpecPages, paths=spec_page_paths(mounts)),
+        partial(Guard, runtime=runtime, mounts=mounts, ui=ui),
         JournalRecorder,
         partial(Respond, mode=settings.validation),
         RoutingMiddleware,
@@ -107,6 +151,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             RequestCheck,
             max_body_bytes=settings.max_body_bytes,
             max_json_depth=settings.max_json_depth,
+            body_timeout=settings.body_timeout,
         ),
         LifespanMiddleware,
         ContextMiddleware,
@@ -137,18 +182,42 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 _RUNTIMES: dict[int, Runtime] = {}
 
 
+def _handlers_module(m: Mount) -> str:
+    if m.surface is ADMIN:
+        return "tagfake.admin.handlers"
+    return f"tagfake.vendors.{m.surface.slug}.handlers"
+
+
+def _check_handlers(m: Mount) -> None:
+    """Every operationId of the spec has its handler; else the spec is refused at start (as
+    one line), not when connexion resolves it inside uvicorn's start-up."""
+    module = importlib.import_module(_handlers_module(m))
+    for op in m.contract.operations.values():
+        if not callable(getattr(module, snake(op.operation_id), None)):
+            where = ["paths", op.path, op.method, "operationId"]
+            raise SpecError(
+                m.contract.path,
+                line_of(m.contract.path, where),
+                f"operationId {op.operation_id!r} is no operation tagfake implements for "
+                f"{m.surface.slug}",
+            )
+
+
 def _add_api(app: AsyncApp, m: Mount) -> None:
-    is_admin = m.surface is ADMIN
+    _check_handlers(m)
     app.add_api(
         # The document parsed once at start; connexion may resolve references in place.
         copy.deepcopy(m.contract.document),
         base_path=m.prefix,
         name=m.surface.slug,
-        resolver=handler_resolver(
-            "tagfake.admin.handlers" if is_admin else f"tagfake.vendors.{m.surface.slug}.handlers"
-        ),
+        resolver=handler_resolver(_handlers_module(m)),
         validate_responses=False,
-        swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
+        swagger_ui_options=SwaggerUIOptions(
+            swagger_ui=m.surface.is_vendor,
+            swagger_ui_path=SWAGGER_UI_PATH,
+            # "Try it out" sends to the spec's servers, which connexion sets to this mount.
+            swagger_ui_config={"tryItOutEnabled": False, "displayRequestDuration": True},
+        ),
     )
 
 

@@ -23,6 +23,7 @@ import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
 from tagfake.app import create_app
+from tagfake.connections import guarded_protocol
 from tagfake.pipeline.access_log import AccessLog, JsonFormatter, json_line, utc_now
 from tagfake.pipeline.admin_guard import is_loopback_host
 from tagfake.runtime import Runtime
@@ -45,6 +46,7 @@ def banner(runtime: Runtime, base: str, state: str | None = None) -> str:
                     lines.append(f"           {line}")
     if state is not None:
         lines.append(f"state file: {state}")
+    lines.append(f"dashboard: {base}/__admin/ui/   (each spec in Swagger UI at <base URL>/ui/)")
     lines.append(f"validation: {settings.validation}; stop with Ctrl-C or SIGTERM")
     return "\n".join(lines)
 
@@ -194,6 +196,8 @@ def _serve(settings: Settings, stop: _Stop) -> int:
             access_log=False,
             lifespan="on",
             timeout_graceful_shutdown=1,
+            http=guarded_protocol(settings.body_timeout),
+            limit_concurrency=settings.max_connections,
         )
         server = uvicorn.Server(config)
         stop.server = server

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tagfake import __version__
+from tagfake.admin import browse
 from tagfake.admin.faults import FaultSpecError
 from tagfake.admin.journal import JournalQuery
-from tagfake.clock import rfc3339
+from tagfake.clock import ClockRangeError, rfc3339
 from tagfake.errors import Invalid, NotFound
 from tagfake.fixtures import FixtureDoc, FixtureError
 from tagfake.state.store import StoreError
@@ -97,6 +98,86 @@ class AdminBackend:
                 },
             }
 
+    def overview(self) -> dict[str, Any]:
+        """What the dashboard's first page shows: health, and per vendor its tenants and counts."""
+        rt = self.rt
+        vendors: dict[str, Any] = {}
+        for slug, v in rt.vendors.items():
+            tenants = []
+            for tenant in sorted(rt.store.tenants(slug)):
+                with rt.store.read(slug, tenant) as r:
+                    entities = {kind: r.entity_count(kind) for kind in r.kinds()}
+                    tags = r.tag_count()
+                tenants.append(
+                    {
+                        "tenant": tenant,
+                        "credentials": rt.store.credentials(slug, tenant),
+                        "tags": tags,
+                        "entities": entities,
+                    }
+                )
+            vendors[slug] = {
+                "mount": v.mount_path(rt.settings.single_vendor),
+                "tenants": tenants,
+                "scenarios": self.scenarios(slug),
+                "operations": sorted(rt.contracts[slug].operations),
+            }
+        return {**self.health(), "vendors": vendors, **self.faults(), "clock": self.clock()}
+
+    def scenarios(self, vendor: str) -> list[str]:
+        self._vendor(vendor)
+        folder = self.rt.settings.fixtures_dir / vendor
+        return sorted(p.stem for p in folder.glob("*.yaml"))
+
+    def _tenant(self, vendor: str, tenant: str) -> None:
+        self._vendor(vendor)
+        if tenant not in self.rt.store.tenants(vendor):
+            raise NotFound("Tenant", f"{vendor} has no tenant {tenant!r}")
+
+    def tag_page(self, vendor: str, tenant: str, q: browse.PageQuery) -> dict[str, Any]:
+        """One page of a tenant's tags, each with how many entities carry it."""
+        self._tenant(vendor, tenant)
+        with self.rt.store.read(vendor, tenant) as r:
+            total = r.tag_count()
+            keys, records = r.tag_keys(), r.tag_records()
+        # Matched and sorted outside the read, so a large tenant's page holds up no request;
+        # then a second, short read for the page itself.
+        matched, wanted = browse.page_keys(zip(keys, records, strict=True), q)
+        with self.rt.store.read(vendor, tenant) as r:
+            page = [(k, t) for k in wanted if (t := r.tag(k)) is not None]
+            carried = browse.carriers(r, [k for k, _ in page])
+        return {
+            "vendor": vendor,
+            "tenant": tenant,
+            "total": total,
+            "matched": matched,
+            "columns": browse.columns([t for _, t in page]),
+            "tags": [{**t, "_key": k, "_carriers": carried[k]} for k, t in page],
+        }
+
+    def entity_page(
+        self, vendor: str, tenant: str, q: browse.PageQuery, tag: str | None = None
+    ) -> dict[str, Any]:
+        """One page of a tenant's entities (of every kind), optionally only those carrying `tag`,
+        each with its tags as (key, label)."""
+        self._tenant(vendor, tenant)
+        with self.rt.store.read(vendor, tenant) as r:
+            found = browse.ordered_entities(browse.entities_of(r, tag), q)
+            entities = []
+            for kind, key, e in found[q.offset : q.offset + q.limit]:
+                labels = [(t, browse.label(t_rec) if (t_rec := r.tag(t)) else t) for t in e.tags]
+                entities.append({"kind": kind, "id": key, "attrs": e.attrs, "tags": labels})
+            tag_rec = r.tag(tag) if tag is not None else None
+            tag_label = browse.label(tag_rec) if tag_rec is not None else None
+        return {
+            "vendor": vendor,
+            "tenant": tenant,
+            "tag": tag,
+            "tag_label": tag_label,
+            "matched": len(found),
+            "entities": entities,
+        }
+
     def journal(self, query: JournalQuery) -> dict[str, Any]:
         return self.rt.journal.query(query)
 
@@ -125,15 +206,25 @@ class AdminBackend:
         return {"now": rfc3339(self.rt.clock.now()), "frozen": self.rt.clock.frozen}
 
     def set_clock(self, body: dict[str, Any]) -> dict[str, Any]:
-        clock = self.rt.clock
-        if body.get("release"):
-            clock.unfreeze()
+        at = None
         if "at" in body:
-            clock.freeze(datetime.fromisoformat(body["at"].replace("Z", "+00:00")))
-        elif body.get("freeze"):
-            clock.freeze()
-        if "advance_seconds" in body:
-            clock.advance(float(body["advance_seconds"]))
+            try:
+                at = datetime.fromisoformat(body["at"].replace("Z", "+00:00"))
+            except ValueError:
+                raise Invalid(
+                    "at is not an RFC 3339 date-time.", {"at": ["not a date-time"]}
+                ) from None
+        advance = body.get("advance_seconds")
+        try:
+            self.rt.clock.set(
+                release=bool(body.get("release")),
+                freeze=bool(body.get("freeze")),
+                at=at,
+                advance_seconds=None if advance is None else float(advance),
+            )
+        except ClockRangeError as exc:
+            field = "advance_seconds" if advance is not None else "at"
+            raise Invalid(f"Out of range: {exc}.", {field: [str(exc)]}) from None
         return self.clock()
 
     def rate_limits(self) -> dict[str, Any]:

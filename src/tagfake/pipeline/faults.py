@@ -4,21 +4,15 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from tagfake import errors as e
 from tagfake.admin.faults import HEADER, FaultSpecError, Target
+from tagfake.pipeline.auth import credential_of
 from tagfake.pipeline.call import SCOPE_KEY, Call
-from tagfake.pipeline.http import (
-    ASGIApp,
-    BodyTooLarge,
-    Receive,
-    Scope,
-    Send,
-    header,
-    headers_dict,
-    read_body,
-)
+from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send, header
+from tagfake.pipeline.requests import read_request_body
 
 # A 200 whose body stops half-way: the client's JSON parser must cope.
 MALFORMED_BODY = b'{"data": [{"id": "'
@@ -71,7 +65,7 @@ class Faults:
         if wanted is None and not rules.rules():
             await self.app(scope, receive, send)
             return
-        credential = call.vendor.credential(headers_dict(scope))
+        credential = credential_of(call.vendor, scope)
         target = Target(
             vendor=call.vendor.slug,
             operation=call.operation.operation_id,
@@ -90,13 +84,13 @@ class Faults:
         # The journal shows what a faulted try sent, as for any other request.
         call.tenant = target.tenant
         if call.operation.body_media and rule.effect["kind"] != "delay":
-            try:
-                call.raw_body = await read_body(receive, call.runtime.settings.max_body_bytes)
-            except BodyTooLarge:
-                raise e.PayloadTooLarge(call.runtime.settings.max_body_bytes) from None
+            settings = call.runtime.settings
+            call.raw_body = await read_request_body(
+                scope, receive, settings.max_body_bytes, settings.body_timeout
+            )
         kind = rule.effect["kind"]
         if kind == "delay":
-            await asyncio.sleep(rule.delay_seconds())
+            await sleep_at_least(rule.delay_seconds())
             call.fault = f"{call.fault} (then answered normally)"
             await self.app(scope, receive, send)
         elif kind == "status":
@@ -114,3 +108,11 @@ class Faults:
                 }
             )
             await send({"type": "http.response.body", "body": MALFORMED_BODY})
+
+
+async def sleep_at_least(seconds: float) -> None:
+    """An injected delay is a promise of at least that long; uvloop's timers have millisecond
+    granularity and may fire a fraction of a millisecond early."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        await asyncio.sleep(left)
