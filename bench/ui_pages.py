@@ -22,7 +22,6 @@ from typing import Any
 
 from tagfake.app import create_app, runtime_of
 from tagfake.settings import Settings
-from tagfake.state.model import Entity
 
 BUDGET_MS = 300.0
 ACME = "vendor=healvi&tenant=acme"
@@ -42,21 +41,25 @@ PAGES = {
 
 def fill(app: Any, tags: int, entities: int, journal: int) -> None:
     rt = runtime_of(app)
-    with rt.store.transaction("healvi", "acme") as ns:
+    with rt.store.transaction("healvi", "acme") as w:
         for i in range(10_000, 10_000 + tags):
-            ns.tags[str(i)] = {
-                "id": i,
-                "title": f"tag {i % 997} {i}",
-                "created_at": "2026-01-01T00:00:00Z",
-                "updated_at": "2026-01-01T00:00:00Z",
-            }
-        profiles = ns.kind("profiles")
+            w.put_tag(
+                str(i),
+                {
+                    "id": i,
+                    "title": f"tag {i % 997} {i}",
+                    "created_at": "2026-01-01T00:00:00Z",
+                    "updated_at": "2026-01-01T00:00:00Z",
+                },
+            )
         for j in range(entities):
             pid = 1_000_000 + j
             first = 10_000 + (j * 3) % max(tags, 1)
-            profiles[str(pid)] = Entity(
-                attrs={"id": pid, "name": f"Profile {j}"},
-                tags=[str(first + k) for k in range(3) if first + k < 10_000 + tags],
+            w.put_entity(
+                "profiles",
+                str(pid),
+                {"id": pid, "name": f"Profile {j}"},
+                [str(first + k) for k in range(3) if first + k < 10_000 + tags],
             )
     now = time.time()
     for n in range(journal):

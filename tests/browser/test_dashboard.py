@@ -56,8 +56,8 @@ def test_every_page_opens_and_uses_only_tagfakes_own_assets(fresh: Served, page:
     page.click("nav >> text=State")
     expect(page.locator("h1")).to_have_text("State: healvi / acme")
     expect(page.locator("#tags tbody tr")).to_have_count(4)
-    with fresh.runtime.store.read("healvi", "acme") as ns:
-        carrying_vip = sorted(k for k, e in ns.kind("profiles").items() if "1" in e.tags)
+    with fresh.runtime.store.read("healvi", "acme") as r:
+        carrying_vip = sorted(k for k, e in r.entities("profiles") if "1" in e.tags)
     page.click("#tags tr[data-key='1'] >> text=/entities/")
     expect(page.locator("h1")).to_contain_text("carrying “VIP”")
     expect(page.locator("#entities tbody tr td:nth-child(2)")).to_have_text(carrying_vip)
@@ -170,8 +170,8 @@ def test_violations_filter_shows_only_broken_answers_with_the_spec_path(
 
 
 def tag_titles(served: Served) -> list[str]:
-    with served.runtime.store.read("healvi", "acme") as ns:
-        return sorted(t["title"] for t in ns.tags.values())
+    with served.runtime.store.read("healvi", "acme") as r:
+        return sorted(t["title"] for t in r.tag_records())
 
 
 def test_a_tenant_resets_from_its_state_page(fresh: Served, page: Page) -> None:

@@ -37,8 +37,8 @@ def post(http: TestClient, path: str, data: dict[str, str], **headers: str) -> A
 
 
 def tags(world: World, vendor: str = "healvi", tenant: str = "acme") -> int:
-    with world.runtime.store.read(vendor, tenant) as ns:
-        return len(ns.tags)
+    with world.runtime.store.read(vendor, tenant) as r:
+        return r.tag_count()
 
 
 def add_tag(world: World) -> None:
@@ -181,9 +181,9 @@ def test_an_unknown_vendor_or_tenant_is_a_404_page(world: World) -> None:
 
 
 def test_the_state_page_pages_sorts_and_searches_a_large_tenant(world: World) -> None:
-    with world.runtime.store.transaction("healvi", "acme") as ns:
+    with world.runtime.store.transaction("healvi", "acme") as w:
         for i in range(1000, 1120):
-            ns.tags[str(i)] = {"id": i, "title": f"bulk {i:04d}"}
+            w.put_tag(str(i), {"id": i, "title": f"bulk {i:04d}"})
     r = world.http.get(UI_PREFIX + "/state?vendor=healvi&tenant=acme&sort=id&order=desc")
     ids = re.findall(r'<tr data-key="(\d+)">', r.text)
     assert ids[:3] == ["1119", "1118", "1117"]

@@ -42,7 +42,7 @@ def test_every_page_is_the_slice_of_one_sorted_order(
 ) -> None:
     t = tags(1000, seed=offset)
     q = PageQuery(sort=field, descending=descending, offset=offset, limit=50)
-    matched, keys = page_keys(t, q)
+    matched, keys = page_keys(t.items(), q)
     assert matched == 1000
     assert keys == reference(t, field, descending)[offset : offset + 50]
 
@@ -50,5 +50,5 @@ def test_every_page_is_the_slice_of_one_sorted_order(
 def test_search_matches_the_key_or_any_text_field_ignoring_case() -> None:
     t: dict[str, Record] = {"1": {"id": 1, "name": "Newsletter"}, "2": {"id": 2, "name": "VIP"}}
     t["news"] = {"id": 3}
-    assert page_keys(t, PageQuery(search="NEWS")) == (2, ["1", "news"])
-    assert page_keys(t, PageQuery(search="2")) == (1, ["2"])
+    assert page_keys(t.items(), PageQuery(search="NEWS")) == (2, ["1", "news"])
+    assert page_keys(t.items(), PageQuery(search="2")) == (1, ["2"])

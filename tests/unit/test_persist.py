@@ -162,9 +162,9 @@ def test_open_state_restores_and_keeps_vendors_not_served_now(tmp_path: Path) ->
         assert "loaded 2 tenant(s)" in persistence.summary
         assert runtime.store.tenants("zapini") == ["acme"]  # the file's, not the fixture's
         with runtime.store.read("zapini", "acme") as ns:
-            assert list(ns.tags) == ["t1"]
+            assert ns.tag_keys() == ["t1"]
         with runtime.store.transaction("zapini", "acme") as ns:
-            ns.tags["t2"] = {"id": "t2", "name": "T2"}
+            ns.put_tag("t2", {"id": "t2", "name": "T2"})
     finally:
         assert persistence.close()
     doc = json.loads(path.read_text())

@@ -12,6 +12,7 @@ from tagfake.admin.journal import JournalQuery
 from tagfake.clock import ClockRangeError, rfc3339
 from tagfake.errors import Invalid, NotFound
 from tagfake.fixtures import FixtureDoc, FixtureError
+from tagfake.state.store import StoreError
 
 if TYPE_CHECKING:
     from tagfake.runtime import Runtime
@@ -73,7 +74,8 @@ class AdminBackend:
             loaded = self.rt.apply_fixture(vendor, doc, tenant)
         except FixtureError as exc:
             raise _fixture_problem(exc) from None
-        except ValueError as exc:  # a credential another tenant already holds
+        except (ValueError, StoreError) as exc:  # a credential another tenant holds; data
+            # that breaks an index (the fixture checks should have named it first)
             raise Invalid(str(exc), {"document": [str(exc)]}) from None
         return {"vendor": vendor, "tenants": loaded}
 
@@ -81,19 +83,18 @@ class AdminBackend:
         self._vendor(vendor)
         if tenant not in self.rt.store.tenants(vendor):
             raise NotFound("Tenant", f"{vendor} has no tenant {tenant!r}")
-        with self.rt.store.read(vendor, tenant) as ns:
+        with self.rt.store.read(vendor, tenant) as r:
             return {
                 "vendor": vendor,
                 "tenant": tenant,
                 "credentials": self.rt.store.credentials(vendor, tenant),
-                "tags": [dict(t) for t in ns.tags.values()],
-                "groups": [dict(g) for g in ns.groups.values()],
+                "tags": r.tag_records(),
+                "groups": [g for _, g in r.groups()],
                 "entities": {
                     kind: [
-                        {"id": key, "attrs": dict(e.attrs), "tags": list(e.tags)}
-                        for key, e in items.items()
+                        {"id": key, "attrs": e.attrs, "tags": e.tags} for key, e in r.entities(kind)
                     ]
-                    for kind, items in ns.entities.items()
+                    for kind in r.kinds()
                 },
             }
 
@@ -104,9 +105,9 @@ class AdminBackend:
         for slug, v in rt.vendors.items():
             tenants = []
             for tenant in sorted(rt.store.tenants(slug)):
-                with rt.store.read(slug, tenant) as ns:
-                    entities = {kind: len(items) for kind, items in ns.entities.items()}
-                    tags = len(ns.tags)
+                with rt.store.read(slug, tenant) as r:
+                    entities = {kind: r.entity_count(kind) for kind in r.kinds()}
+                    tags = r.tag_count()
                 tenants.append(
                     {
                         "tenant": tenant,
@@ -136,13 +137,15 @@ class AdminBackend:
     def tag_page(self, vendor: str, tenant: str, q: browse.PageQuery) -> dict[str, Any]:
         """One page of a tenant's tags, each with how many entities carry it."""
         self._tenant(vendor, tenant)
-        with self.rt.store.read(vendor, tenant) as ns:
-            total = len(ns.tags)
-            matched, wanted = browse.page_keys(ns.tags, q)
-        # A second, short read for the page itself: the sort above may have waited for no one.
-        with self.rt.store.read(vendor, tenant) as ns:
-            page = [(k, dict(ns.tags[k])) for k in wanted if k in ns.tags]
-            carried = browse.carriers(ns, {k for k, _ in page})
+        with self.rt.store.read(vendor, tenant) as r:
+            total = r.tag_count()
+            keys, records = r.tag_keys(), r.tag_records()
+        # Matched and sorted outside the read, so a large tenant's page holds up no request;
+        # then a second, short read for the page itself.
+        matched, wanted = browse.page_keys(zip(keys, records, strict=True), q)
+        with self.rt.store.read(vendor, tenant) as r:
+            page = [(k, t) for k in wanted if (t := r.tag(k)) is not None]
+            carried = browse.carriers(r, [k for k, _ in page])
         return {
             "vendor": vendor,
             "tenant": tenant,
@@ -158,14 +161,17 @@ class AdminBackend:
         """One page of a tenant's entities (of every kind), optionally only those carrying `tag`,
         each with its tags as (key, label)."""
         self._tenant(vendor, tenant)
-        with self.rt.store.read(vendor, tenant) as ns:
-            found = browse.ordered_entities(ns.entities, q, tag)
+        with self.rt.store.read(vendor, tenant) as r:
+            found = browse.ordered_entities(r, q, tag)
             entities = []
             for kind, key in found[q.offset : q.offset + q.limit]:
-                e = ns.entities[kind][key]
-                labels = [(t, browse.label(ns.tags[t]) if t in ns.tags else t) for t in e.tags]
-                entities.append({"kind": kind, "id": key, "attrs": dict(e.attrs), "tags": labels})
-            tag_label = browse.label(ns.tags[tag]) if tag is not None and tag in ns.tags else None
+                e = r.entity(kind, key)
+                if e is None:
+                    continue
+                labels = [(t, browse.label(t_rec) if (t_rec := r.tag(t)) else t) for t in e.tags]
+                entities.append({"kind": kind, "id": key, "attrs": e.attrs, "tags": labels})
+            tag_rec = r.tag(tag) if tag is not None else None
+            tag_label = browse.label(tag_rec) if tag_rec is not None else None
         return {
             "vendor": vendor,
             "tenant": tenant,

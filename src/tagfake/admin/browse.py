@@ -1,16 +1,19 @@
 """Pages of a tenant's tags and entities: searched, sorted and cut to one page.
 
-The namespace is held only while its records are listed (references, not copies); matching and
-sorting happen after the store is released, so a large tenant's page does not hold up requests.
+The store is held only while the tenant's records are listed; matching and sorting happen after
+it is released, so a large tenant's page does not hold up requests. Entities carrying a tag are
+found through the store's carriers, not by a scan.
 """
 
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from tagfake.state.model import Entity, Namespace, Record
+from tagfake.state.model import Record
+from tagfake.state.store import TenantReader
 
 #: The fields a tag's label may live in, by vendor: healvi calls it `title`, the others `name`.
 LABEL_FIELDS = ("name", "title")
@@ -47,9 +50,9 @@ def _text(record: Record) -> str:
     return "\x00".join(str(v) for v in record.values() if isinstance(v, str | int)).casefold()
 
 
-def page_keys(tags: dict[str, Record], q: PageQuery) -> tuple[int, list[str]]:
-    """(how many tags match `q.search`, the keys of this page of them in `q.sort` order); call
-    inside a read.
+def page_keys(tags: Iterable[tuple[str, Record]], q: PageQuery) -> tuple[int, list[str]]:
+    """(how many of the (key, record) `tags` match `q.search`, the keys of this page of them in
+    `q.sort` order).
 
     Only (value, key) pairs of plain values are built, never a list holding the records: a
     list of 100 000 tracked objects makes the garbage collector, not the sort, the cost. An
@@ -57,13 +60,9 @@ def page_keys(tags: dict[str, Record], q: PageQuery) -> tuple[int, list[str]]:
     needle = q.search.strip().casefold()
     field = q.sort
     if needle:
-        pairs = [
-            (r.get(field), k)
-            for k, r in tags.items()
-            if needle in k.casefold() or needle in _text(r)
-        ]
+        pairs = [(r.get(field), k) for k, r in tags if needle in k.casefold() or needle in _text(r)]
     else:
-        pairs = [(r.get(field), k) for k, r in tags.items()]
+        pairs = [(r.get(field), k) for k, r in tags]
     kinds = {type(v) for v, _ in pairs}
     if kinds <= {int, float}:
         keyed: list[tuple[Any, str]] = pairs
@@ -83,19 +82,18 @@ def _entity_order(kind: str, key: str) -> tuple[str, int, str]:
     return (kind, int(key), "") if key.isdigit() else (kind, -1, key.casefold())
 
 
-def ordered_entities(
-    entities: dict[str, dict[str, Entity]], q: PageQuery, tag: str | None
-) -> list[tuple[str, str]]:
-    """(kind, key) of the entities matching `q.search` and carrying `tag` (if given), by kind
-    and id (call inside a read)."""
+def ordered_entities(r: TenantReader, q: PageQuery, tag: str | None) -> list[tuple[str, str]]:
+    """(kind, key) of the entities matching `q.search` and carrying `tag` (if given: from the
+    tag's carriers), by kind and id. Only a search reads the entities themselves."""
     needle = q.search.strip().casefold()
-    found = [
-        (_entity_order(kind, key), kind, key)
-        for kind, items in entities.items()
-        for key, e in items.items()
-        if (tag is None or tag in e.tags)
-        and (not needle or needle in key.casefold() or needle in _text(e.attrs))
-    ]
+    found = []
+    for kind in r.kinds():
+        for key in r.entity_keys(kind) if tag is None else r.carrying(kind, tag):
+            if needle and needle not in key.casefold():
+                e = r.entity(kind, key)
+                if e is None or needle not in _text(e.attrs):
+                    continue
+            found.append((_entity_order(kind, key), kind, key))
     found.sort(reverse=q.descending)
     return [(kind, key) for _, kind, key in found]
 
@@ -112,12 +110,7 @@ def columns(records: list[Record], first: tuple[str, ...] = ("id",)) -> list[str
     return list(seen)
 
 
-def carriers(ns: Namespace, keys: set[str]) -> dict[str, int]:
-    """How many entities carry each of `keys` (one pass over the entities)."""
-    counts = dict.fromkeys(keys, 0)
-    for items in ns.entities.values():
-        for entity in items.values():
-            for t in entity.tags:
-                if t in counts:
-                    counts[t] += 1
-    return counts
+def carriers(r: TenantReader, keys: list[str]) -> dict[str, int]:
+    """How many entities (of every kind) carry each of `keys`: the store's live counts."""
+    kinds = r.kinds()
+    return {k: sum(r.count_carrying(kind, k) for kind in kinds) for k in keys}

@@ -140,6 +140,8 @@ class Respond:
             body: Any = None
         elif not is_json_media(ctype.decode("latin-1")):
             return [f"status {status}: answer is {ctype.decode('latin-1') or 'untyped'}, not JSON"]
+        elif call.replied is not None and call.replied[0] == payload:
+            body = call.replied[1]
         else:
             try:
                 body = loads(payload)

@@ -1,15 +1,25 @@
-"""In-memory store: one re-entrant lock makes every transaction atomic within the process."""
+"""In-memory store: one re-entrant lock makes every transaction atomic within the process.
+
+Each tenant keeps its items with their indexes beside them (`memory_table.Table`): a dict per
+unique index, an insertion-ordered bucket per key of a non-unique index, and per entity kind the
+carriers of every tag (tag key → entity keys), so lookups, live counts and cascades never scan
+the tenant. Every change a transaction makes logs how to undo it; an exception leaving the
+transaction replays that log backwards (`memory_tenant.Writer`), so a failed request leaves
+items and indexes exactly as they were.
+"""
 
 from __future__ import annotations
 
 import random
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from tagfake.state.memory_table import Unlogged
+from tagfake.state.memory_tenant import TenantData, View, Writer, uuid4
 from tagfake.state.model import Namespace
+from tagfake.state.store import Layout
 
 SNAPSHOT_FORMAT = "tagfake-state/1"
 
@@ -19,25 +29,49 @@ class MemoryStore:
 
     def __init__(self, seed: int | None = None) -> None:
         self._lock = threading.RLock()
-        self._spaces: dict[tuple[str, str], Namespace] = {}
+        self._layouts: dict[str, Layout] = {}
+        self._spaces: dict[tuple[str, str], TenantData] = {}
         self._creds: dict[tuple[str, str], str] = {}  # (vendor, credential) -> tenant
-        self._counters: dict[str, int] = {}
-        self._rng = random.Random(seed)
+        self._creds_of: dict[tuple[str, str], list[str]] = {}  # (vendor, tenant) -> credentials
+        #: The id counters and the UUID source; the tenants' writers draw from them.
+        self.counters: dict[str, int] = {}
+        self.rng = random.Random(seed)
         self._revision = 0
 
-    @contextmanager
-    def transaction(self, vendor: str, tenant: str) -> Iterator[Namespace]:
+    def declare(self, vendor: str, layout: Layout) -> None:
         with self._lock:
-            space = self._spaces.setdefault((vendor, tenant), Namespace())
+            if self._layouts.get(vendor) == layout:
+                return
+            self._layouts[vendor] = layout
+            for (v, t), space in list(self._spaces.items()):
+                if v == vendor:
+                    self._spaces[(v, t)] = self._build(vendor, View(space).export())
+
+    def _layout(self, vendor: str) -> Layout:
+        return self._layouts.get(vendor) or self._layouts.setdefault(vendor, Layout())
+
+    @contextmanager
+    def transaction(self, vendor: str, tenant: str) -> Iterator[Writer]:
+        with self._lock:
+            space = self._spaces.get((vendor, tenant))
+            if space is None:
+                space = self._spaces[(vendor, tenant)] = TenantData(self._layout(vendor))
+            writer = Writer(space, self, vendor)
             try:
-                yield space
+                yield writer
+            except BaseException:
+                writer._rollback()
+                if space.empty() and not self._creds_of.get((vendor, tenant)):
+                    del self._spaces[(vendor, tenant)]
+                raise
             finally:
                 self._revision += 1
 
     @contextmanager
-    def read(self, vendor: str, tenant: str) -> Iterator[Namespace]:
+    def read(self, vendor: str, tenant: str) -> Iterator[View]:
         with self._lock:
-            yield self._spaces.get((vendor, tenant)) or Namespace()
+            space = self._spaces.get((vendor, tenant))
+            yield View(space if space is not None else TenantData(self._layout(vendor)))
 
     def tenant_of(self, vendor: str, credential: str) -> str | None:
         return self._creds.get((vendor, credential))
@@ -48,7 +82,7 @@ class MemoryStore:
 
     def credentials(self, vendor: str, tenant: str) -> list[str]:
         with self._lock:
-            return [c for (v, c), t in self._creds.items() if v == vendor and t == tenant]
+            return list(self._creds_of.get((vendor, tenant), ()))
 
     def put_tenant(
         self, vendor: str, tenant: str, namespace: Namespace, credentials: list[str]
@@ -58,11 +92,27 @@ class MemoryStore:
                 owner = self._creds.get((vendor, cred))
                 if owner is not None and owner != tenant:
                     raise ValueError(f"{vendor}: credential already belongs to tenant {owner!r}")
+            space = self._build(vendor, namespace)
             self._forget_credentials(vendor, tenant)
-            self._spaces[(vendor, tenant)] = namespace
+            self._spaces[(vendor, tenant)] = space
             for cred in credentials:
                 self._creds[(vendor, cred)] = tenant
+            self._creds_of[(vendor, tenant)] = list(credentials)
             self._revision += 1
+
+    def _build(self, vendor: str, namespace: Namespace) -> TenantData:
+        """A tenant holding `namespace`, every index built; raises Clash or Missing."""
+        space = TenantData(self._layout(vendor))
+        writer = Writer(space, self, vendor, Unlogged())
+        for key, record in namespace.tags.items():
+            writer.put_tag(key, record)
+        for key, record in namespace.groups.items():
+            writer.put_group(key, record)
+        for kind, items in namespace.entities.items():
+            space.kind(kind)
+            for key, entity in items.items():
+                writer.put_entity(kind, key, entity.attrs, entity.tags)
+        return space
 
     def drop(self, vendor: str | None = None, tenant: str | None = None) -> None:
         with self._lock:
@@ -76,31 +126,32 @@ class MemoryStore:
                 self._forget_credentials(v, t)
             if vendor is None and tenant is None:
                 self._creds.clear()
-                self._counters.clear()
+                self._creds_of.clear()
+                self.counters.clear()
             self._revision += 1
 
     def _forget_credentials(self, vendor: str, tenant: str) -> None:
-        for key in [k for k, t in self._creds.items() if k[0] == vendor and t == tenant]:
-            del self._creds[key]
+        for cred in self._creds_of.pop((vendor, tenant), ()):
+            del self._creds[(vendor, cred)]
 
     def next_int(self, vendor: str, kind: str) -> int:
         with self._lock:
             name = f"{vendor}:{kind}"
-            self._counters[name] = self._counters.get(name, 0) + 1
-            return self._counters[name]
+            self.counters[name] = self.counters.get(name, 0) + 1
+            return self.counters[name]
 
     def bump_int(self, vendor: str, kind: str, at_least: int) -> None:
         with self._lock:
             name = f"{vendor}:{kind}"
-            self._counters[name] = max(self._counters.get(name, 0), at_least)
+            self.counters[name] = max(self.counters.get(name, 0), at_least)
 
     def new_uuid(self) -> str:
         with self._lock:
-            return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+            return uuid4(self.rng)
 
     def reseed(self, seed: int | None) -> None:
         with self._lock:
-            self._rng = random.Random(seed)
+            self.rng = random.Random(seed)
 
     @property
     def revision(self) -> int:
@@ -116,14 +167,14 @@ class MemoryStore:
             return {
                 "format": SNAPSHOT_FORMAT,
                 "revision": self._revision,
-                "counters": dict(self._counters),
-                "rng": _encode_rng(self._rng),
+                "counters": dict(self.counters),
+                "rng": _encode_rng(self.rng),
                 "namespaces": [
                     {
                         "vendor": v,
                         "tenant": t,
                         "credentials": self.credentials(v, t),
-                        "data": space.to_dict(),
+                        "data": View(space).export().to_dict(),
                     }
                     for (v, t), space in sorted(self._spaces.items())
                 ],
@@ -132,21 +183,26 @@ class MemoryStore:
     def restore(self, doc: dict[str, Any]) -> None:
         if doc.get("format") != SNAPSHOT_FORMAT:
             raise ValueError(f"not a {SNAPSHOT_FORMAT} snapshot (format={doc.get('format')!r})")
-        spaces = {
-            (str(n["vendor"]), str(n["tenant"])): Namespace.from_dict(n["data"])
-            for n in doc["namespaces"]
-        }
-        creds = {
-            (str(n["vendor"]), str(c)): str(n["tenant"])
-            for n in doc["namespaces"]
-            for c in n["credentials"]
-        }
         with self._lock:
+            spaces = {
+                (str(n["vendor"]), str(n["tenant"])): self._build(
+                    str(n["vendor"]), Namespace.from_dict(n["data"])
+                )
+                for n in doc["namespaces"]
+            }
+            creds_of = {
+                (str(n["vendor"]), str(n["tenant"])): [str(c) for c in n["credentials"]]
+                for n in doc["namespaces"]
+            }
             self._spaces = spaces
-            self._creds = creds
-            self._counters = {str(k): int(v) for k, v in doc["counters"].items()}
-            self._rng = _decode_rng(doc.get("rng"))
+            self._creds_of = creds_of
+            self._creds = {(v, c): t for (v, t), cs in creds_of.items() for c in cs}
+            self.counters = {str(k): int(v) for k, v in doc["counters"].items()}
+            self.rng = _decode_rng(doc.get("rng"))
             self._revision += 1
+
+    def close(self) -> None:
+        return None
 
 
 def _encode_rng(rng: random.Random) -> list[Any]:

@@ -8,6 +8,18 @@ from typing import Any
 Record = dict[str, Any]
 
 
+@dataclass(frozen=True)
+class SetChange:
+    """What replacing an entity's tag set did: tag keys added and removed, in order."""
+
+    added: list[str]
+    removed: list[str]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed)
+
+
 @dataclass
 class Entity:
     """Something tags are put on (a profile, a conversation, a lead, a CommBox object)."""

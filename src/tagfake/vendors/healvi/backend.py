@@ -9,12 +9,14 @@ from typing import Any
 from tagfake import core
 from tagfake.clock import Clock, rfc3339
 from tagfake.errors import Invalid
-from tagfake.state.model import Namespace, Record
-from tagfake.state.store import Store
+from tagfake.state.model import Record
+from tagfake.state.store import Layout, Store, TenantReader, TenantWriter
 
 VENDOR = "healvi"
 KIND = "profiles"
 TAG_COUNTER = "tag"
+#: Titles are not unique and nothing is looked up but by id: no secondary index.
+LAYOUT = Layout()
 
 
 #: Laravel's `integer` rule on a string (after TrimStrings): an optional minus and digits.
@@ -62,12 +64,13 @@ def laravel_invalid(fields: dict[str, list[str]]) -> Invalid:
 
 class HealviBackend:
     def __init__(self, store: Store, clock: Clock) -> None:
+        store.declare(VENDOR, LAYOUT)
         self.store = store
         self.clock = clock
 
     def get_profile(self, tenant: str, profile_id: int) -> Record:
-        with self.store.read(VENDOR, tenant) as ns:
-            return dict(core.entity(ns, KIND, key_of(profile_id), "Profile").attrs)
+        with self.store.read(VENDOR, tenant) as r:
+            return core.entity(r, KIND, key_of(profile_id), "Profile").attrs
 
     def sync_profile_tags(
         self, tenant: str, profile_id: int, body: Any, pending: Invalid | None = None
@@ -75,23 +78,22 @@ class HealviBackend:
         """Make the profile's tags exactly the body's `tags`, in Laravel's order: the profile
         (404) first, then every rule of the body at once (422), then the sync. `pending`: the
         request's schema violations, which the request check left to be reported here."""
-        with self.store.transaction(VENDOR, tenant) as ns:
-            profile_key = key_of(profile_id)
-            core.entity(ns, KIND, profile_key, "Profile")
-            plan, errors = self._plan(ns, body)
+        with self.store.transaction(VENDOR, tenant) as w:
+            profile_key = core.require_entity(w, KIND, key_of(profile_id), "Profile")
+            plan, errors = self._plan(w, body)
             if errors:
                 raise laravel_invalid(errors)
             if pending is not None:  # the schema saw a problem no rule here names
                 raise pending
             now = rfc3339(self.clock.now())
-            keys = [step if isinstance(step, str) else self._create(ns, step, now) for step in plan]
+            keys = [step if isinstance(step, str) else self._create(w, step, now) for step in plan]
             # Stored ordered by id, as the answer is: a sync naming the same set changes nothing.
-            core.replace_set(ns, KIND, profile_key, sorted(keys, key=int))
-            return [dict(ns.tags[k]) for k in ns.kind(KIND)[profile_key].tags]
+            w.replace_tags(KIND, profile_key, sorted(keys, key=int))
+            return [core.tag(w, k) for k in w.entity_tags(KIND, profile_key) or []]
 
     # -- helpers ----------------------------------------------------------------------------
     @staticmethod
-    def _plan(ns: Namespace, body: Any) -> tuple[list[str | tuple[str]], dict[str, list[str]]]:
+    def _plan(r: TenantReader, body: Any) -> tuple[list[str | tuple[str]], dict[str, list[str]]]:
         """Per item an existing tag key or `(title,)` for a tag to create, and the failures of
         the sync's rules (`tags` present|array; per item `id` nullable|integer|exists, `title`
         nullable|string, required without an id), keyed by the dotted field."""
@@ -112,7 +114,7 @@ class HealviBackend:
             if raw_id is not None:  # id wins over title
                 if not is_integer(raw_id):
                     errors[f"tags.{i}.id"] = [f"The tags.{i}.id field must be an integer."]
-                elif key_of(raw_id) in ns.tags:
+                elif r.has_tag(key_of(raw_id)):
                     plan.append(key_of(raw_id))
                 else:
                     errors[f"tags.{i}.id"] = [unknown_id(i)]
@@ -124,8 +126,8 @@ class HealviBackend:
                 errors[f"tags.{i}.title"] = [title_required(i)]
         return plan, errors
 
-    def _create(self, ns: Namespace, step: tuple[str], now: str) -> str:
-        new_id = self.store.next_int(VENDOR, TAG_COUNTER)
+    def _create(self, w: TenantWriter, step: tuple[str], now: str) -> str:
+        new_id = w.next_int(TAG_COUNTER)
         key = key_of(new_id)
-        ns.tags[key] = {"id": new_id, "title": step[0], "created_at": now, "updated_at": now}
+        w.put_tag(key, {"id": new_id, "title": step[0], "created_at": now, "updated_at": now})
         return key

@@ -7,13 +7,21 @@ from typing import Any
 
 from tagfake import core
 from tagfake.clock import Clock, rfc3339
-from tagfake.errors import Invalid, NotFound
-from tagfake.state.model import Namespace, Record
-from tagfake.state.store import Store
+from tagfake.errors import Invalid
+from tagfake.state.model import Record
+from tagfake.state.store import Clash, Index, Layout, Store, TenantReader, TenantWriter
 from tagfake.vendors.zapini import rules
 
 VENDOR = "zapini"
 KIND = "conversations"
+
+
+def folded_name(tag: Record) -> str:
+    """Names are unique per tenant ignoring case."""
+    return str(tag["name"]).casefold()
+
+
+LAYOUT = Layout(tag_indexes=(Index("name", folded_name),))
 
 
 def key_of(uuid: str) -> str:
@@ -23,92 +31,96 @@ def key_of(uuid: str) -> str:
 
 class ZapiniBackend:
     def __init__(self, store: Store, clock: Clock) -> None:
+        store.declare(VENDOR, LAYOUT)
         self.store = store
         self.clock = clock
 
     # -- reads ------------------------------------------------------------------------------
     def list_tags(self, tenant: str) -> list[Record]:
-        with self.store.read(VENDOR, tenant) as ns:
-            return [self._full(ns, k) for k in ns.tags]
+        with self.store.read(VENDOR, tenant) as r:
+            return r.tags_counted(KIND, "conversations_count")
 
     def get_tag(self, tenant: str, tag_id: str) -> Record:
-        with self.store.read(VENDOR, tenant) as ns:
-            return self._full(ns, self._tag_key(ns, tag_id))
+        with self.store.read(VENDOR, tenant) as r:
+            return self._full(r, key_of(tag_id))
 
     def get_conversation(self, tenant: str, conversation_id: str) -> Record:
-        with self.store.read(VENDOR, tenant) as ns:
-            conv = core.entity(ns, KIND, key_of(conversation_id), "Conversation")
-            return {**conv.attrs, "tags": [self._summary(ns, k) for k in conv.tags]}
+        with self.store.read(VENDOR, tenant) as r:
+            conv = core.entity(r, KIND, key_of(conversation_id), "Conversation")
+            return {**conv.attrs, "tags": [self._summary(r, k) for k in conv.tags]}
 
     # -- writes -----------------------------------------------------------------------------
     # Laravel's order: the route's model (404), then every rule at once (422), then the change.
     # `pending`: the request's schema violations, reported when no rule here names them.
     def create_tag(self, tenant: str, body: Any, pending: Invalid | None = None) -> Record:
         errors = rules.tag_errors(body, partial=False)
-        with self.store.transaction(VENDOR, tenant) as ns:
-            self._check(ns, body, errors, None, pending)
-            key = self.store.new_uuid()
+        with self.store.transaction(VENDOR, tenant) as w:
+            self._check(w, body, errors, None, pending)
+            key = w.new_uuid()
             now = rfc3339(self.clock.now())
-            ns.tags[key] = {
-                "id": key,
-                "name": rules.trim(body["name"]),
-                "color": body["color"],
-                "created_at": now,
-                "updated_at": now,
-            }
-            return self._full(ns, key)
+            self._put(
+                w,
+                key,
+                {
+                    "id": key,
+                    "name": rules.trim(body["name"]),
+                    "color": body["color"],
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+            return self._full(w, key)
 
     def update_tag(
         self, tenant: str, tag_id: str, body: Any, pending: Invalid | None = None
     ) -> Record:
-        with self.store.transaction(VENDOR, tenant) as ns:
-            key = self._tag_key(ns, tag_id)
-            self._check(ns, body, rules.tag_errors(body, partial=True), key, pending)
+        with self.store.transaction(VENDOR, tenant) as w:
+            key = key_of(tag_id)
+            tag = core.tag(w, key)
+            self._check(w, body, rules.tag_errors(body, partial=True), key, pending)
             changes: Record = {}
             if "name" in body:
                 changes["name"] = rules.trim(body["name"])
             if "color" in body:
                 changes["color"] = body["color"]
             if changes:
-                ns.tags[key].update(changes, updated_at=rfc3339(self.clock.now()))
-            return self._full(ns, key)
+                self._put(w, key, {**tag, **changes, "updated_at": rfc3339(self.clock.now())})
+            return self._full(w, key)
 
     def delete_tag(self, tenant: str, tag_id: str) -> None:
-        with self.store.transaction(VENDOR, tenant) as ns:
-            core.delete_tags(ns, [self._tag_key(ns, tag_id)])
+        with self.store.transaction(VENDOR, tenant) as w:
+            w.delete_tag(core.require_tag(w, key_of(tag_id)))
 
     def update_conversation_tags(
         self, tenant: str, conversation_id: str, tag_ids: Any, pending: Invalid | None = None
     ) -> list[Record]:
-        with self.store.transaction(VENDOR, tenant) as ns:
-            conv_key = key_of(conversation_id)
-            core.entity(ns, KIND, conv_key, "Conversation")
+        with self.store.transaction(VENDOR, tenant) as w:
+            conv_key = core.require_entity(w, KIND, key_of(conversation_id), "Conversation")
             errors = rules.tag_ids_errors(tag_ids)
             if isinstance(tag_ids, list):
                 for i, raw in enumerate(tag_ids):
-                    if rules.is_uuid(raw) and key_of(raw) not in ns.tags:
+                    if rules.is_uuid(raw) and not w.has_tag(key_of(raw)):
                         errors[f"tag_ids.{i}"] = [rules.not_in_tenant(f"tag_ids.{i}")]
             if errors:
                 raise rules.invalid(rules.ordered(errors, ("tag_ids",)))
             if pending is not None:
                 raise pending
-            core.replace_set(ns, KIND, conv_key, [key_of(t) for t in tag_ids])
-            return [self._summary(ns, k) for k in ns.kind(KIND)[conv_key].tags]
+            w.replace_tags(KIND, conv_key, [key_of(t) for t in tag_ids])
+            return [self._summary(w, k) for k in w.entity_tags(KIND, conv_key) or []]
 
     # -- helpers ----------------------------------------------------------------------------
     @staticmethod
     def _check(
-        ns: Namespace,
+        r: TenantReader,
         body: Any,
         errors: dict[str, list[str]],
         own_key: str | None,
         pending: Invalid | None,
     ) -> None:
         """The tag body's rules plus `unique` on the name (case-insensitive, the tag itself
-        excepted); raises every failure at once."""
+        excepted, found by the store's name index); raises every failure at once."""
         if "name" not in errors and isinstance(body, dict) and "name" in body:
-            folded = rules.trim(body["name"]).casefold()
-            clash = core.find_tag(ns, lambda t: t["name"].casefold() == folded)
+            clash = r.tag_by("name", rules.trim(body["name"]).casefold())
             if clash is not None and clash != own_key:
                 errors["name"] = [rules.taken("name")]
         if errors:
@@ -117,17 +129,19 @@ class ZapiniBackend:
             raise pending
 
     @staticmethod
-    def _tag_key(ns: Namespace, tag_id: str) -> str:
-        key = key_of(tag_id)
-        if key not in ns.tags:
-            raise NotFound("Tag")
-        return key
+    def _put(w: TenantWriter, key: str, tag: Record) -> None:
+        """The store's name index holds uniqueness under the transaction; `_check` has named
+        a clash already, with every other failure, so this only guards the rule."""
+        try:
+            w.put_tag(key, tag)
+        except Clash:
+            raise rules.invalid({"name": [rules.taken("name")]}) from None
 
     @staticmethod
-    def _full(ns: Namespace, key: str) -> Record:
-        return {**ns.tags[key], "conversations_count": core.count_carrying(ns, KIND, key)}
+    def _full(r: TenantReader, key: str) -> Record:
+        return {**core.tag(r, key), "conversations_count": r.count_carrying(KIND, key)}
 
     @staticmethod
-    def _summary(ns: Namespace, key: str) -> Record:
-        tag = ns.tags[key]
+    def _summary(r: TenantReader, key: str) -> Record:
+        tag = core.tag(r, key)
         return {"id": tag["id"], "name": tag["name"], "color": tag["color"]}

@@ -1,0 +1,52 @@
+"""The store engines every test in this folder runs on. An engine is a factory: given a fresh
+folder of its own, it returns an empty store (seeded with 1) that the fixture closes after."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tagfake.state.memory import MemoryStore
+from tagfake.state.store import Index, Layout, Store
+
+EngineFactory = Callable[[Path], Store]
+
+ENGINES: dict[str, EngineFactory] = {
+    "memory": lambda folder: MemoryStore(seed=1),
+}
+
+
+def fold(value: object) -> str | None:
+    return value.casefold() if isinstance(value, str) else None
+
+
+#: A vendor shaped like the real ones: tag names unique ignoring case (Zapini), slugs unique
+#: exactly (Nexor), tags found by group (CommBox), leads found by email, earliest first (Nexor),
+#: and a unique entity handle.
+VENDOR = "v"
+LAYOUT = Layout(
+    tag_indexes=(
+        Index("name", lambda r: fold(r.get("name"))),
+        Index("slug", lambda r: r.get("slug")),
+        Index("group", lambda r: str(r["group"]) if r.get("group") else None, unique=False),
+    ),
+    entity_indexes={
+        "leads": (
+            Index("email", lambda a: fold(a.get("email")), unique=False),
+            Index("handle", lambda a: a.get("handle")),
+        ),
+    },
+)
+
+
+@pytest.fixture(params=sorted(ENGINES))
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store of each engine with `LAYOUT` declared for vendor `VENDOR`."""
+    store = ENGINES[request.param](tmp_path)
+    store.declare(VENDOR, LAYOUT)
+    try:
+        yield store
+    finally:
+        store.close()
