@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tagfake import errors as e
@@ -110,9 +111,13 @@ class Faults:
             await send({"type": "http.response.body", "body": MALFORMED_BODY})
 
 
-async def sleep_at_least(seconds: float) -> None:
+async def sleep_at_least(
+    seconds: float,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> None:
     """An injected delay is a promise of at least that long; uvloop's timers have millisecond
     granularity and may fire a fraction of a millisecond early."""
-    deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        await asyncio.sleep(left)
+    deadline = clock() + seconds
+    while (left := deadline - clock()) > 0:
+        await sleep(left)
