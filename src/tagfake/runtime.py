@@ -16,7 +16,8 @@ from tagfake.clock import Clock, rfc3339
 from tagfake.contract.spec import VendorContract, compile_contract
 from tagfake.fixtures import FixtureDoc, FixtureError, check_schema, parse_fixture
 from tagfake.settings import Settings
-from tagfake.state.memory import MemoryStore
+from tagfake.state.engines import Engine, open_engine, parse_store_url
+from tagfake.state.harness import memory_harness
 from tagfake.state.model import Namespace
 from tagfake.state.store import Store
 from tagfake.vendors.base import Vendor
@@ -43,13 +44,37 @@ class Runtime:
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(False))
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
+    engine: Engine | None = None
+
     @classmethod
-    def build(cls, settings: Settings, store: Store | None = None) -> Runtime:
+    def build(
+        cls, settings: Settings, store: Store | None = None, *, primary: bool = True
+    ) -> Runtime:
+        """The runtime of `settings`: its store engine opened (`primary`: by the process that
+        starts the server, not by a worker it spawned), its vendors compiled."""
+        if store is not None:
+            engine = Engine(parse_store_url("memory"), store, memory_harness(settings.rate_limits))
+        else:
+            engine = open_engine(
+                settings.store,
+                seed=settings.seed,
+                rate_limits=settings.rate_limits,
+                primary=primary,
+            )
+        harness = engine.harness
         rt = cls(
             settings=settings,
-            store=store or MemoryStore(settings.seed),
-            journal=Journal(settings.journal_size),
-            limiter=RateLimiter(settings.rate_limits),
+            store=engine.store,
+            engine=engine,
+            clock=Clock(harness.clock),
+            journal=Journal(
+                settings.journal_size,
+                harness.journal,
+                max_bytes=settings.journal_bytes,
+                body_limit=settings.journal_body_bytes,
+            ),
+            faults=FaultBook(harness.faults),
+            limiter=RateLimiter(settings.rate_limits, harness.rates),
         )
         for slug in settings.vendors:
             vendor = load_vendor(slug)

@@ -68,7 +68,7 @@ class Faults:
             return
         wanted = header(scope, HEADER)
         rules = call.runtime.faults
-        if wanted is None and not rules.rules():
+        if wanted is None and not rules.has_rules():
             await self.app(scope, receive, send)
             return
         credential = call.vendor.credential(headers_dict(scope))

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import json
+import os
 import time
+from functools import partial
 from typing import Any
+
+from starlette.concurrency import run_in_threadpool
 
 from tagfake.clock import rfc3339
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send
 
-_MAX_TEXT = 64 * 1024
 _HIDDEN = {"authorization", "x-api-key", "cookie"}
-
-
-def _decoded(raw: bytes | None) -> Any:
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
-        return raw[:_MAX_TEXT].decode("utf-8", "replace")
 
 
 def _headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -42,20 +35,25 @@ class JournalRecorder:
             return
         started = time.perf_counter()
         moment = call.runtime.clock.now()
-        answer: dict[str, Any] = {"status": 0, "headers": [], "body": b""}
+        answer: dict[str, Any] = {"status": 0, "headers": [], "body": b"", "size": 0}
+        limit = call.runtime.journal.body_limit
 
         async def watch(message: Message) -> None:
             if message["type"] == "http.response.start":
                 answer["status"] = message["status"]
                 answer["headers"] = list(message.get("headers", []))
             elif message["type"] == "http.response.body":
-                answer["body"] += message.get("body", b"")
+                chunk = message.get("body", b"")
+                answer["size"] += len(chunk)
+                if len(answer["body"]) <= limit:  # the journal keeps no more than its limit
+                    answer["body"] += chunk[: limit + 1 - len(answer["body"])]
             await send(message)
 
         try:
             await self.app(scope, receive, watch)
         finally:
-            call.runtime.journal.record(
+            record = partial(
+                call.runtime.journal.record,
                 {
                     "time": rfc3339(moment),
                     "vendor": call.vendor.slug,
@@ -66,16 +64,19 @@ class JournalRecorder:
                     "query": scope.get("query_string", b"").decode("latin-1"),
                     # 0: the connection was dropped (a fault) before any answer.
                     "status": answer["status"],
-                    "request": {
-                        "headers": _headers(scope.get("headers", [])),
-                        "body": call.body if call.body is not None else _decoded(call.raw_body),
-                    },
-                    "response": {
-                        "headers": _headers(answer["headers"]),
-                        "body": call.answer if call.answer_parsed else _decoded(answer["body"]),
-                    },
+                    "request": {"headers": _headers(scope.get("headers", []))},
+                    "response": {"headers": _headers(answer["headers"])},
                     "violations": list(call.violations),
                     "fault": call.fault,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                }
+                    # Which process answered, when several workers serve one port.
+                    "worker": os.getpid(),
+                },
+                call.raw_body,
+                answer["body"],
+                response_size=answer["size"],
             )
+            if call.runtime.store.blocking:
+                await run_in_threadpool(record)
+            else:
+                record()
