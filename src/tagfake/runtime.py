@@ -112,6 +112,28 @@ class Runtime:
             self.store.put_tenant(vendor, name, ns, creds)
         return [name for name, _, _ in built]
 
+    def start_state(self) -> str:
+        """The state a server starts from: what its store kept, and the default fixtures of
+        every served vendor the store holds nothing of yet. Says which, for the banner."""
+        engine = self.engine
+        kept = engine.kept_vendors() if engine else set()
+        fresh = [slug for slug in self.vendors if slug not in kept]
+        docs = {slug: self.read_fixture(slug) for slug in fresh}  # all checked before any loads
+        for slug, doc in docs.items():
+            self.apply_fixture(slug, doc)
+        if engine is not None:
+            engine.mark_vendors(kept | set(self.vendors))
+        where = engine.summary if engine else "memory"
+        if not kept:
+            return f"{where} (started from the fixtures)"
+        loaded = sum(1 for v, _ in self.store.iter_namespaces() if v in kept)
+        text = f"{where} (kept {loaded} tenant(s)"
+        return text + (f"; {', '.join(fresh)} from the fixtures)" if fresh else ")")
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.close()
+
     def load_fixtures(self) -> None:
         """Start state: every served vendor's default fixture (all checked before any loads)."""
         docs = {slug: self.read_fixture(slug) for slug in self.vendors}

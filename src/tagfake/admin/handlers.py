@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from tagfake.admin.backend import AdminBackend
 from tagfake.admin.journal import JournalQuery
-from tagfake.vendors.common import call, reply
+from tagfake.vendors.common import call, reply, run
 
 
 def _admin() -> AdminBackend:
@@ -22,15 +22,23 @@ async def get_health() -> Response:
 
 async def reset(body: dict[str, Any] | None = None) -> Response:
     body = body or {}
-    return reply(_admin().reset(body.get("vendor"), body.get("tenant")))
+    return reply(await run(_admin().reset, body.get("vendor"), body.get("tenant")))
 
 
 async def seed(body: dict[str, Any]) -> Response:
-    return reply(_admin().seed(body))
+    return reply(await run(_admin().seed, body))
 
 
 async def get_state(vendor: str, tenant: str) -> Response:
-    return reply(_admin().state(vendor, tenant))
+    return reply(await run(_admin().state, vendor, tenant))
+
+
+async def export_state() -> Response:
+    return reply(await run(_admin().export_state))
+
+
+async def import_state(body: dict[str, Any]) -> Response:
+    return reply(await run(_admin().import_state, body))
 
 
 async def get_journal(
@@ -43,7 +51,7 @@ async def get_journal(
     limit: int | None = None,
 ) -> Response:
     query = JournalQuery(vendor, tenant, operation, method, path, status, limit)
-    return reply(_admin().journal(query))
+    return reply(await run(_admin().journal, query))
 
 
 async def clear_journal() -> Response:

@@ -36,6 +36,10 @@ class Engine:
     close: Callable[[], None] = field(default=lambda: None)
     #: What the banner says about the store, e.g. its file.
     summary: str = "memory"
+    #: The vendors whose data the store already holds (their fixtures were loaded once).
+    kept_vendors: Callable[[], set[str]] = field(default=set)
+    #: Record that the store now holds these vendors' data.
+    mark_vendors: Callable[[set[str]], None] = field(default=lambda vendors: None)
 
 
 @dataclass(frozen=True)

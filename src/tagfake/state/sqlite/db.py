@@ -286,9 +286,10 @@ def _check_existing(path: Path) -> bool:
             return False  # an empty SQLite database: ours from now on
         if version > SCHEMA_VERSION:
             raise StoreFileError(path, _newer(version))
-        problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check(1)")]
         if problems != ["ok"]:
-            raise StoreFileError(path, f"is damaged ({problems[0]})")
+            first = " ".join(str(problems[0]).split())  # SQLite's report spans lines
+            raise StoreFileError(path, f"is damaged ({first[:200]})")
     except sqlite3.DatabaseError as exc:
         raise StoreFileError(path, f"is damaged ({exc})") from None
     finally:

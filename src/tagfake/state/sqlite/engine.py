@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tagfake.state.engines import Engine, StoreUrl
@@ -24,13 +25,30 @@ def open_sqlite(
             table.clear()
         harness.clock.update(lambda state: type(state)())
         harness.rates.set_enabled(rate_limits)
-        if fresh or seed is not None:
-            store.reseed(seed)
+    if fresh:
+        # A file that already has data keeps its id source where it was: restarting a seeded
+        # sequence would hand out the ids of tags that exist.
+        store.reseed(seed)
+
+    def kept_vendors() -> set[str]:
+        row = db.connection().execute("SELECT value FROM meta WHERE key = 'vendors'").fetchone()
+        return set() if row is None else set(json.loads(row[0]))
+
+    def mark_vendors(vendors: set[str]) -> None:
+        with db.write() as tx:
+            tx.execute(
+                "INSERT INTO meta(key, value) VALUES ('vendors', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (json.dumps(sorted(vendors)),),
+            )
+
     return Engine(
         url,
         store,
         harness,
         fresh=fresh,
         close=store.close,
-        summary=f"sqlite {db.path} ({'new' if fresh else 'existing'})",
+        summary=f"sqlite:{db.path}",
+        kept_vendors=kept_vendors,
+        mark_vendors=mark_vendors,
     )
