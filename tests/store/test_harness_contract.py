@@ -30,7 +30,12 @@ def _memory(folder: Path) -> tuple[Pair, Callable[[], None]]:
 def _sqlite(folder: Path) -> tuple[Pair, Callable[[], None]]:
     first, _ = open_database(folder / "store.db")
     second = Database(folder / "store.db")
-    return (sqlite_harness(first), sqlite_harness(second)), lambda: (first.close(), second.close())
+
+    def close() -> None:
+        first.close()
+        second.close()
+
+    return (sqlite_harness(first), sqlite_harness(second)), close
 
 
 @pytest.fixture(params=["memory", "sqlite"])
