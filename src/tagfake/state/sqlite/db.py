@@ -268,8 +268,8 @@ def _check_existing(path: Path) -> bool:
         if head.lstrip()[:1] == b"{":
             raise StoreFileError(
                 path,
-                "is a JSON state snapshot, not a store: load it into a running tagfake with "
-                "`tagfake admin import-state FILE` (PUT /__admin/state)",
+                "is a JSON state snapshot, not a store: start tagfake on a new file and "
+                "load it with `tagfake state import FILE`",
             )
         raise StoreFileError(path, "is not an SQLite database")
     try:
