@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from tagfake import core
 from tagfake.clock import rfc3339
 from tagfake.errors import Invalid, NotFound, TagfakeError, Unauthorized
 from tagfake.state.model import Record
+from tagfake.state.store import Clash, TenantReader, TenantWriter
 from tagfake.vendors.commbox import backend as commbox_backend
 from tagfake.vendors.commbox.backend import CommBoxBackend
 from tagfake.vendors.healvi import backend as healvi_backend
@@ -66,19 +66,17 @@ def _zapini_sync(keep_old: bool = False, ignore_empty: bool = False) -> Callable
     def update_conversation_tags(
         self: ZapiniBackend, tenant: str, conversation_id: str, tag_ids: list[str]
     ) -> list[Record]:
-        with self.store.transaction("zapini", tenant) as ns:
+        with self.store.transaction("zapini", tenant) as w:
             key = conversation_id.lower()
-            conv = core.entity(ns, CONVERSATIONS, key, "Conversation")
+            conv = core.entity(w, CONVERSATIONS, key, "Conversation")
             wanted = [t.lower() for t in tag_ids]
             for i, k in enumerate(wanted):
-                if k not in ns.tags:
+                if not w.has_tag(k):
                     text = f"The selected tag_ids.{i} is invalid."
                     raise Invalid(text, {f"tag_ids.{i}": [text]})
             if not (ignore_empty and not wanted):
-                core.replace_set(
-                    ns, CONVERSATIONS, key, [*conv.tags, *wanted] if keep_old else wanted
-                )
-            return [self._summary(ns, k) for k in ns.kind(CONVERSATIONS)[key].tags]
+                w.replace_tags(CONVERSATIONS, key, [*conv.tags, *wanted] if keep_old else wanted)
+            return [self._summary(w, k) for k in core.entity(w, CONVERSATIONS, key, "").tags]
 
     return update_conversation_tags
 
@@ -103,31 +101,26 @@ def _(mp: pytest.MonkeyPatch) -> None:
     original_full = ZapiniBackend._full
 
     def delete_tag(self: ZapiniBackend, tenant: str, tag_id: str) -> None:
-        with self.store.transaction("zapini", tenant) as ns:
-            key = self._tag_key(ns, tag_id)
-            ns.tags[key]["deleted"] = True  # hidden from reads, still on every conversation
-
-    def visible(ns: Any, key: str) -> str:
-        if key not in ns.tags or ns.tags[key].get("deleted"):
-            raise NotFound("Tag")
-        return key
+        with self.store.transaction("zapini", tenant) as w:
+            key = tag_id.lower()
+            tag = core.tag(w, key)
+            if tag.get("deleted"):
+                raise NotFound("Tag")
+            w.put_tag(key, {**tag, "deleted": True})  # hidden from reads, still on conversations
 
     def list_tags(self: ZapiniBackend, tenant: str) -> list[Record]:
-        with self.store.read("zapini", tenant) as ns:
-            return [original_full(ns, k) for k, t in ns.tags.items() if not t.get("deleted")]
+        with self.store.read("zapini", tenant) as r:
+            return [full(r, k) for k, t in r.tags() if not t.get("deleted")]
 
-    def full(ns: Any, key: str) -> Record:
-        return {k: v for k, v in original_full(ns, key).items() if k != "deleted"}
-
-    def summary(ns: Any, key: str) -> Record:
-        tag = ns.tags[key]
-        return {"id": tag["id"], "name": tag["name"], "color": tag["color"]}
+    def full(r: TenantReader, key: str) -> Record:
+        found = original_full(r, key)
+        if found.pop("deleted", False):
+            raise NotFound("Tag")
+        return found
 
     mp.setattr(ZapiniBackend, "delete_tag", delete_tag)
-    mp.setattr(ZapiniBackend, "_tag_key", staticmethod(visible))
     mp.setattr(ZapiniBackend, "list_tags", list_tags)
     mp.setattr(ZapiniBackend, "_full", staticmethod(full))
-    mp.setattr(ZapiniBackend, "_summary", staticmethod(summary))
 
 
 @mutant(
@@ -137,8 +130,8 @@ def _(mp: pytest.MonkeyPatch) -> None:
     "count-live",
 )
 def _(mp: pytest.MonkeyPatch) -> None:
-    def full(ns: Any, key: str) -> Record:
-        return {**ns.tags[key], "conversations_count": 0}
+    def full(r: TenantReader, key: str) -> Record:
+        return {**core.tag(r, key), "conversations_count": 0}
 
     mp.setattr(ZapiniBackend, "_full", staticmethod(full))
 
@@ -152,9 +145,9 @@ def _(mp: pytest.MonkeyPatch) -> None:
 def _(mp: pytest.MonkeyPatch) -> None:
     def get_tag(self: ZapiniBackend, tenant: str, tag_id: str) -> Record:
         for other in [tenant, *self.store.tenants("zapini")]:
-            with self.store.read("zapini", other) as ns:
-                if tag_id.lower() in ns.tags:
-                    return self._full(ns, tag_id.lower())
+            with self.store.read("zapini", other) as r:
+                if r.has_tag(tag_id.lower()):
+                    return self._full(r, tag_id.lower())
         raise NotFound("Tag")
 
     mp.setattr(ZapiniBackend, "get_tag", get_tag)
@@ -189,10 +182,9 @@ def _(mp: pytest.MonkeyPatch) -> None:
 
     def update_tag(self: ZapiniBackend, tenant: str, tag_id: str, body: dict[str, Any]) -> Record:
         tag = original(self, tenant, tag_id, body)
-        with self.store.transaction("zapini", tenant) as ns:
-            for conv in ns.kind(CONVERSATIONS).values():
-                if tag["id"] in conv.tags:
-                    conv.tags.remove(tag["id"])
+        with self.store.transaction("zapini", tenant) as w:
+            for conv in w.carrying(CONVERSATIONS, tag["id"]):
+                w.detach(CONVERSATIONS, conv, tag["id"])
         return {**tag, "conversations_count": 0}
 
     mp.setattr(ZapiniBackend, "update_tag", update_tag)
@@ -251,13 +243,12 @@ def _(mp: pytest.MonkeyPatch) -> None:
 
 
 def _find_lead(case_sensitive: bool = False, email_first: bool = False) -> Callable[..., str]:
-    def find(self: NexorBackend, ns: Any, lead_id: str | None, email: str | None) -> str:
-        leads = ns.kind("leads")
+    def find(self: NexorBackend, r: TenantReader, lead_id: str | None, email: str | None) -> str:
         if lead_id is not None and not (email_first and email is not None):
-            if lead_id.lower() in leads:
+            if r.has_entity("leads", lead_id.lower()):
                 return str(lead_id.lower())
             raise NotFound("Lead")
-        for key, lead in leads.items():
+        for key, lead in r.entities("leads"):
             own = lead.attrs.get("email")
             if isinstance(own, str) and (
                 own == email if case_sensitive else own.casefold() == str(email).casefold()
@@ -310,8 +301,8 @@ def _nexor_sync(by_slug: bool = True, keep_name: bool = True) -> Callable[..., R
         lead_id, email = found.get("lead_id"), found.get("email")
         if lead_id is None and email is None:
             raise Invalid(nexor_backend.LEAD_NOT_IDENTIFIED)
-        with self.store.transaction("nexor", tenant) as ns:
-            lead_key = self._find_lead(ns, lead_id, email)
+        with self.store.transaction("nexor", tenant) as w:
+            lead_key = self._find_lead(w, lead_id, email)
             now = rfc3339(self.clock.now())
             keys: list[str] = []
             for name in names:
@@ -321,29 +312,34 @@ def _nexor_sync(by_slug: bool = True, keep_name: bool = True) -> Callable[..., R
                 key = next(
                     (
                         k
-                        for k, t in ns.tags.items()
+                        for k, t in w.tags()
                         if (t["slug"] == slug if by_slug else t["name"] == name)
                     ),
                     None,
                 )
                 if key is None:
-                    key = self.store.new_uuid()
-                    ns.tags[key] = {
-                        "id": key,
-                        "name": name,
-                        "slug": slug,
-                        "description": None,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
+                    key = w.new_uuid()
+                    # A second tag on one slug is this mutant's point: keep its slug apart.
+                    taken = w.tag_by("slug", slug) is not None
+                    w.put_tag(
+                        key,
+                        {
+                            "id": key,
+                            "name": name,
+                            "slug": f"{slug}-{key[:8]}" if taken else slug,
+                            "description": None,
+                            "created_at": now,
+                            "updated_at": now,
+                        },
+                    )
                 elif not keep_name:
-                    ns.tags[key]["name"] = name
+                    w.put_tag(key, {**core.tag(w, key), "name": name})
                 keys.append(key)
-            change = core.replace_set(ns, "leads", lead_key, keys)
-            lead = ns.kind("leads")[lead_key]
+            change = w.replace_tags("leads", lead_key, keys)
+            lead = core.entity(w, "leads", lead_key, "Lead")
             return {
                 "lead_id": lead.attrs["id"],
-                "tags": self._refs(ns, lead),
+                "tags": self._refs(w, lead),
                 "added": change.added,
                 "removed": change.removed,
             }
@@ -373,12 +369,13 @@ def _(mp: pytest.MonkeyPatch) -> None:
     "unique",
 )
 def _(mp: pytest.MonkeyPatch) -> None:
-    def slug_free(ns: Any, slug: str, own_key: str | None) -> None:
-        clash = core.find_tag(ns, lambda t: t["slug"] == slug)
-        if clash is not None and clash != own_key:
-            raise Invalid(nexor_backend.SLUG_TAKEN)
+    def put(w: TenantWriter, key: str, tag: Record) -> None:
+        try:
+            w.put_tag(key, tag)
+        except Clash:
+            raise Invalid(nexor_backend.SLUG_TAKEN) from None
 
-    mp.setattr(NexorBackend, "_slug_free", staticmethod(slug_free))
+    mp.setattr(NexorBackend, "_put", staticmethod(put))
 
 
 # -- healvi -----------------------------------------------------------------------------------
@@ -394,12 +391,12 @@ def _(mp: pytest.MonkeyPatch) -> None:
     def sync_profile_tags(
         self: HealviBackend, tenant: str, profile_id: int, items: list[dict[str, Any]]
     ) -> list[Record]:
-        with self.store.transaction("healvi", tenant) as ns:
+        with self.store.transaction("healvi", tenant) as w:
             now = rfc3339(self.clock.now())
             for item in items:
                 title = item.get("title")
                 if item.get("id") is None and isinstance(title, str) and title.strip():
-                    self._create(ns, (title.strip(),), now)
+                    self._create(w, (title.strip(),), now)
         return original(self, tenant, profile_id, items)
 
     mp.setattr(HealviBackend, "sync_profile_tags", sync_profile_tags)
@@ -412,13 +409,18 @@ def _(mp: pytest.MonkeyPatch) -> None:
     "sync-sets-exact",
 )
 def _(mp: pytest.MonkeyPatch) -> None:
-    def replace_set(ns: Any, kind: str, key: str, tag_keys: Any) -> core.SetChange:
-        core.entity(ns, kind, key, kind).tags = list(tag_keys)
-        return core.SetChange([], [])
+    original = HealviBackend.sync_profile_tags
 
-    shim = SimpleNamespace(**{name: getattr(core, name) for name in core.__all__})
-    shim.replace_set = replace_set
-    mp.setattr(healvi_backend, "core", shim)
+    def sync_profile_tags(
+        self: HealviBackend, tenant: str, profile_id: int, items: list[dict[str, Any]]
+    ) -> list[Record]:
+        synced = original(self, tenant, profile_id, items)
+        by_key = {str(t["id"]): t for t in synced}
+        named = [healvi_backend.key_of(i["id"]) for i in items if i.get("id") is not None]
+        titled = [t for k, t in by_key.items() if k not in named]
+        return sorted([*titled, *(by_key[k] for k in named if k in by_key)], key=lambda t: t["id"])
+
+    mp.setattr(HealviBackend, "sync_profile_tags", sync_profile_tags)
 
 
 @mutant(
@@ -447,9 +449,8 @@ def _(mp: pytest.MonkeyPatch) -> None:
 )
 def _(mp: pytest.MonkeyPatch) -> None:
     def delete_tags_group(self: CommBoxBackend, tenant: str, group_id: int) -> None:
-        with self.store.transaction("commbox", tenant) as ns:
-            key = commbox_backend._group_key(ns, group_id)
-            del ns.groups[key]
+        with self.store.transaction("commbox", tenant) as w:
+            w.delete_group(commbox_backend._group_key(w, group_id))
 
     mp.setattr(CommBoxBackend, "delete_tags_group", delete_tags_group)
 
@@ -464,10 +465,10 @@ def _(mp: pytest.MonkeyPatch) -> None:
     def delete_object_tag(
         self: CommBoxBackend, tenant: str, stream_id: int, object_id: int, tag_id: int
     ) -> None:
-        with self.store.transaction("commbox", tenant) as ns:
-            obj = commbox_backend._object_key(ns, stream_id, object_id)
-            commbox_backend._tag_key(ns, tag_id)
-            ns.kind("objects")[obj].tags = []
+        with self.store.transaction("commbox", tenant) as w:
+            obj = commbox_backend._object_key(w, stream_id, object_id)
+            commbox_backend._tag_key(w, tag_id)
+            w.replace_tags("objects", obj, [])
 
     mp.setattr(CommBoxBackend, "delete_object_tag", delete_object_tag)
 

@@ -186,9 +186,9 @@ def spec_examples() -> Iterator[Any]:
 
 def seed_example_groups(runtime: Runtime) -> None:
     """The groups the spec's examples name (TAGS_GROUP_ID 1, "Tag Group Id": 123) in acme."""
-    with runtime.store.transaction("commbox", "acme") as ns:
-        ns.groups["1"] = {"id": 1, "name": "test"}
-        ns.groups["123"] = {"id": 123, "name": "Example group"}
+    with runtime.store.transaction("commbox", "acme") as w:
+        w.put_group("1", {"id": 1, "name": "test"})
+        w.put_group("123", {"id": 123, "name": "Example group"})
 
 
 def test_every_operation_has_a_replayed_example() -> None:

@@ -57,8 +57,8 @@ def sync(client: VendorClient, profile_id: int | str, tags: Any) -> Any:
 
 
 def carried(world: World, profile_id: str, tenant: str = "acme") -> list[str]:
-    with world.runtime.store.read("healvi", tenant) as ns:
-        return sorted(ns.kind("profiles")[profile_id].tags, key=int)
+    with world.runtime.store.read("healvi", tenant) as r:
+        return sorted(r.entity_tags("profiles", profile_id) or [], key=int)
 
 
 def tag_ids(response: Any) -> list[int]:
@@ -166,8 +166,8 @@ def test_sync_profile_tags_id_wins_over_title(world: World, acme: VendorClient) 
     assert response.status_code == 200
     assert titles(response) == [(1, "VIP")]  # tag 1 attached, not renamed
     assert world.snapshot()["counters"] == before  # no tag created
-    with world.runtime.store.read("healvi", "acme") as ns:
-        assert len(ns.tags) == 4
+    with world.runtime.store.read("healvi", "acme") as r:
+        assert r.tag_count() == 4
 
 
 def test_sync_profile_tags_unknown_id_returns_422_and_changes_nothing(
@@ -207,8 +207,8 @@ def test_sync_profile_tags_title_matching_existing_tag_still_creates_new_tag(
 ) -> None:
     response = sync(acme, 103, [{"title": "VIP"}, {"title": "VIP"}])
     assert titles(response) == [(14, "VIP"), (15, "VIP")]
-    with world.runtime.store.read("healvi", "acme") as ns:
-        assert [t["title"] for t in ns.tags.values()].count("VIP") == 3
+    with world.runtime.store.read("healvi", "acme") as r:
+        assert [t["title"] for _, t in r.tags()].count("VIP") == 3
 
 
 def test_sync_profile_tags_created_tag_can_be_attached_by_id_elsewhere(acme: VendorClient) -> None:
@@ -308,8 +308,8 @@ def test_sync_profile_tags_empty_list_detaches_all(world: World, acme: VendorCli
     assert response.status_code == 200
     assert response.json() == {"data": []}
     assert carried(world, "101") == []
-    with world.runtime.store.read("healvi", "acme") as ns:
-        assert set(ns.tags) == {"1", "2", "3", "4"}
+    with world.runtime.store.read("healvi", "acme") as r:
+        assert set(r.tag_keys()) == {"1", "2", "3", "4"}
 
 
 def test_sync_profile_tags_duplicate_ids_count_once(world: World, acme: VendorClient) -> None:

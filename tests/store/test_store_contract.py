@@ -189,6 +189,8 @@ def test_an_entity_keeps_its_attrs_and_its_ordered_tag_set(engine: Store) -> Non
             attrs={"id": "1", "title": "renamed"}, tags=["a", "b"]
         )
         assert r.entity("conv", "9") is None
+        assert r.has_entity("conv", "3") and not r.has_entity("conv", "9")
+        assert not r.has_entity("none", "3")
         assert r.entity_tags("conv", "9") is None
         assert r.entity_count("conv") == 3
         assert r.entity_keys("conv") == ["1", "2", "3"]

@@ -89,12 +89,14 @@ def state(store: MemoryStore) -> dict[str, Any]:
 
 def tags_of(store: MemoryStore, tenant: str = "acme") -> dict[str, dict[str, Any]]:
     with store.read(VENDOR, tenant) as ns:
-        return {k: dict(v) for k, v in ns.tags.items()}
+        return dict(ns.tags())
 
 
 def carried(store: MemoryStore, key: str, tenant: str = "acme") -> list[str]:
     with store.read(VENDOR, tenant) as ns:
-        return list(ns.entities[OBJECTS][key].tags)
+        tags = ns.entity_tags(OBJECTS, key)
+        assert tags is not None
+        return tags
 
 
 # -- create_tag ---------------------------------------------------------------------------------
@@ -138,7 +140,7 @@ def test_create_tag_ids_follow_the_counter_across_tenants(backend: CommBoxBacken
 
 def test_create_tag_skips_an_id_already_taken(backend: CommBoxBackend, store: MemoryStore) -> None:
     with store.transaction(VENDOR, "acme") as ns:
-        ns.tags["51"] = tag(51, "seeded later")
+        ns.put_tag("51", tag(51, "seeded later"))
     assert backend.create_tag("acme", {"Name": "next"}) == "52"
 
 
@@ -192,7 +194,7 @@ def test_create_tag_in_a_group_of_another_tenant_is_not_found(
     backend: CommBoxBackend, store: MemoryStore
 ) -> None:
     with store.transaction(VENDOR, "globex") as ns:
-        ns.groups["60"] = {"id": 60, "name": "Theirs"}
+        ns.put_group("60", {"id": 60, "name": "Theirs"})
     with pytest.raises(e.NotFound):
         backend.create_tag("acme", {"Name": "x", "TagGroupId": 60})
 
@@ -228,7 +230,7 @@ def test_get_tags_lists_the_tenants_tags_by_id_with_all_fields(
     backend: CommBoxBackend, store: MemoryStore
 ) -> None:
     with store.transaction(VENDOR, "acme") as ns:
-        ns.tags["0"] = tag(0, "first by id")  # inserted last, listed first
+        ns.put_tag("0", tag(0, "first by id"))  # inserted last, listed first
     listed = backend.get_tags("acme")
     assert [t["id"] for t in listed] == [0, 1, 2, 3, 4, 5]
     assert listed[3] == tag(3, "Deal won", 7, tag_type=2)
@@ -590,9 +592,11 @@ def test_default_fixture_loads_and_banner_names_an_object(runtime: Runtime) -> N
     ns, creds = COMMBOX.load_tenant(doc, "acme", runtime)
     assert creds == ["commbox-acme-token", "commbox-acme-token-2"]
     assert "17566/372235" in ns.entities[OBJECTS]
-    assert COMMBOX.banner("acme", creds, ns) == [
-        "acme: credential commbox-acme-token; tags 40, 2789, 2790; stream 17566 object 372235"
-    ]
+    runtime.store.put_tenant(VENDOR, "acme", ns, creds)
+    with runtime.store.read(VENDOR, "acme") as r:
+        assert COMMBOX.banner("acme", creds, r) == [
+            "acme: credential commbox-acme-token; tags 40, 2789, 2790; stream 17566 object 372235"
+        ]
 
 
 def test_mount_path_is_commbox_beside_others_and_the_root_alone() -> None:

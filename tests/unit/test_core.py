@@ -1,4 +1,4 @@
-"""The vendor-neutral tag core on a bare namespace."""
+"""The vendor-neutral helpers over a store's tenant handle."""
 
 from __future__ import annotations
 
@@ -6,77 +6,35 @@ import pytest
 
 from tagfake import core
 from tagfake.errors import NotFound
+from tagfake.state.memory import MemoryStore
 from tagfake.state.model import Entity, Namespace
 
 
-def make_ns() -> Namespace:
-    ns = Namespace(tags={k: {"id": k} for k in ("a", "b", "c")})
-    ns.kind("conv")["1"] = Entity(attrs={"id": "1"}, tags=["a", "b"])
-    ns.kind("conv")["2"] = Entity(attrs={"id": "2"}, tags=["b"])
-    ns.kind("lead")["x"] = Entity(attrs={"id": "x"}, tags=["b", "c"])
-    return ns
+def store() -> MemoryStore:
+    s = MemoryStore()
+    ns = Namespace(tags={k: {"id": k} for k in ("a", "b")})
+    ns.kind("conv")["1"] = Entity(attrs={"id": "1"}, tags=["b", "a"])
+    s.put_tenant("v", "t", ns, ["tok"])
+    return s
 
 
-def test_replace_set_makes_the_set_exactly_the_request_and_reports_the_differences() -> None:
-    ns = make_ns()
-    change = core.replace_set(ns, "conv", "1", ["c", "b", "c"])
-    assert ns.kind("conv")["1"].tags == ["c", "b"]
-    assert change.added == ["c"]
-    assert change.removed == ["a"]
-
-
-def test_replace_set_twice_changes_nothing_the_second_time() -> None:
-    ns = make_ns()
-    core.replace_set(ns, "conv", "1", ["c"])
-    again = core.replace_set(ns, "conv", "1", ["c"])
-    assert not again.changed
-    assert ns.kind("conv")["1"].tags == ["c"]
-
-
-def test_replace_set_with_nothing_clears_and_touches_no_other_entity() -> None:
-    ns = make_ns()
-    change = core.replace_set(ns, "conv", "1", [])
-    assert ns.kind("conv")["1"].tags == []
-    assert change.removed == ["a", "b"]
-    assert ns.kind("conv")["2"].tags == ["b"]
-    assert ns.kind("lead")["x"].tags == ["b", "c"]
-
-
-def test_replace_set_on_an_unknown_entity_is_not_found() -> None:
-    with pytest.raises(NotFound):
-        core.replace_set(make_ns(), "conv", "9", ["a"])
-
-
-def test_attach_and_detach_are_idempotent() -> None:
-    ns = make_ns()
-    assert core.attach(ns, "conv", "2", "c") is True
-    assert core.attach(ns, "conv", "2", "c") is False
-    assert core.detach(ns, "conv", "2", "c") is True
-    assert core.detach(ns, "conv", "2", "c") is False
-    assert ns.kind("conv")["2"].tags == ["b"]
-
-
-def test_delete_tags_cascades_to_every_entity_of_every_kind() -> None:
-    ns = make_ns()
-    assert core.delete_tags(ns, ["b", "zzz"]) == ["b"]
-    assert "b" not in ns.tags
-    assert ns.kind("conv")["1"].tags == ["a"]
-    assert ns.kind("conv")["2"].tags == []
-    assert ns.kind("lead")["x"].tags == ["c"]
-
-
-def test_count_carrying_is_live() -> None:
-    ns = make_ns()
-    assert core.count_carrying(ns, "conv", "b") == 2
-    core.detach(ns, "conv", "1", "b")
-    assert core.count_carrying(ns, "conv", "b") == 1
-    assert core.count_carrying(ns, "lead", "b") == 1
-
-
-def test_find_tag_returns_the_first_match_or_none() -> None:
-    ns = make_ns()
-    assert core.find_tag(ns, lambda t: t["id"] in {"b", "c"}) == "b"
-    assert core.find_tag(ns, lambda t: False) is None
+def test_found_items_are_returned_and_missing_ones_are_the_named_not_found() -> None:
+    with store().read("v", "t") as r:
+        assert core.entity(r, "conv", "1", "Conversation") == Entity({"id": "1"}, ["b", "a"])
+        assert core.require_entity(r, "conv", "1", "Conversation") == "1"
+        assert core.tag(r, "a") == {"id": "a"}
+        assert core.require_tag(r, "b") == "b"
+        for missing in (
+            lambda: core.entity(r, "conv", "2", "Conversation"),
+            lambda: core.require_entity(r, "conv", "2", "Conversation"),
+            lambda: core.entity(r, "lead", "1", "Conversation"),
+        ):
+            with pytest.raises(NotFound, match="Conversation"):
+                missing()
+        with pytest.raises(NotFound, match="Tag"):
+            core.tag(r, "zz")
+        with pytest.raises(NotFound, match="Label"):
+            core.require_tag(r, "zz", "Label")
 
 
 def test_dedupe_keeps_first_occurrence_order() -> None:

@@ -64,7 +64,9 @@ def state(store: MemoryStore) -> dict[str, Any]:
 
 def carried(store: MemoryStore, profile_id: str, tenant: str = "acme") -> list[str]:
     with store.read(VENDOR, tenant) as ns:
-        return list(ns.kind(KIND)[profile_id].tags)
+        tags = ns.entity_tags(KIND, profile_id)
+        assert tags is not None
+        return tags
 
 
 def ids(tags: list[dict[str, Any]]) -> list[int]:
@@ -99,14 +101,14 @@ def test_sync_detaches_unlisted_tags_without_deleting_them(
     backend.sync_profile_tags("acme", 101, [{"id": 2}])
     assert carried(store, "101") == ["2"]
     with store.read(VENDOR, "acme") as ns:
-        assert set(ns.tags) == {"1", "2", "9"}
+        assert set(ns.tag_keys()) == {"1", "2", "9"}
 
 
 def test_sync_with_empty_list_detaches_all(backend: HealviBackend, store: MemoryStore) -> None:
     assert backend.sync_profile_tags("acme", 101, []) == []
     assert carried(store, "101") == []
     with store.read(VENDOR, "acme") as ns:
-        assert set(ns.tags) == {"1", "2", "9"}
+        assert set(ns.tag_keys()) == {"1", "2", "9"}
 
 
 def test_sync_duplicate_ids_count_once(backend: HealviBackend, store: MemoryStore) -> None:
@@ -144,7 +146,7 @@ def test_sync_title_only_creates_a_tag_with_the_next_id_and_clock_time(
     created = {"id": 12, "title": "Rückruf", "created_at": FROZEN_TEXT, "updated_at": FROZEN_TEXT}
     assert result == [tag(1, "VIP"), created]
     with store.read(VENDOR, "acme") as ns:
-        assert ns.tags["12"] == created
+        assert ns.tag("12") == created
     assert sorted(carried(store, "101")) == ["1", "12"]
 
 
@@ -154,7 +156,7 @@ def test_sync_title_matching_an_existing_tag_still_creates_a_new_one(
     result = backend.sync_profile_tags("acme", 102, [{"title": "VIP"}, {"title": "VIP"}])
     assert [(t["id"], t["title"]) for t in result] == [(12, "VIP"), (13, "VIP")]
     with store.read(VENDOR, "acme") as ns:
-        assert [t["title"] for t in ns.tags.values()].count("VIP") == 3
+        assert [t["title"] for _, t in ns.tags()].count("VIP") == 3
 
 
 def test_sync_trims_titles(backend: HealviBackend) -> None:
@@ -337,8 +339,8 @@ def test_fixture_tag_of_another_tenant_is_refused(runtime: Runtime) -> None:
 def test_default_fixture_loads_and_new_ids_follow_it(runtime: Runtime) -> None:
     runtime.load_fixtures()
     with runtime.store.read("healvi", "acme") as ns:
-        assert list(ns.tags) == ["1", "2", "3", "4"]
-        assert ns.kind(KIND)["101"].tags == ["1", "3"]
+        assert ns.tag_keys() == ["1", "2", "3", "4"]
+        assert ns.entity_tags(KIND, "101") == ["1", "3"]
     assert runtime.store.tenant_of("healvi", "healvi-acme-token-2") == "acme"
     assert runtime.store.tenant_of("healvi", "healvi-globex-token") == "globex"
     assert runtime.store.next_int("healvi", "tag") == 14

@@ -96,12 +96,14 @@ def backend(store: MemoryStore, clock: Clock) -> NexorBackend:
 
 def lead_tags(store: MemoryStore, key: str, tenant: str = "acme") -> list[str]:
     with store.read(VENDOR, tenant) as ns:
-        return list(ns.kind(KIND)[key].tags)
+        tags = ns.entity_tags(KIND, key)
+        assert tags is not None
+        return tags
 
 
 def slugs(store: MemoryStore, tenant: str = "acme") -> list[str]:
     with store.read(VENDOR, tenant) as ns:
-        return [t["slug"] for t in ns.tags.values()]
+        return [t["slug"] for _, t in ns.tags()]
 
 
 def state(store: MemoryStore) -> dict[str, Any]:
@@ -481,7 +483,7 @@ def test_create_leads_bulk_partial_success(backend: NexorBackend, store: MemoryS
         {"index": 2, "error": "Lead must be a JSON object"},
     ]
     with store.read(VENDOR, "acme") as ns:
-        assert len(ns.kind(KIND)) == 5
+        assert ns.entity_count(KIND) == 5
 
 
 @pytest.mark.parametrize("size", [0, 1001])
@@ -601,6 +603,8 @@ def test_fixture_lead_carrying_another_accounts_tag_is_refused(runtime: Runtime)
 def test_banner_names_the_key_and_ids_to_copy(runtime: Runtime) -> None:
     doc = runtime.read_fixture("nexor")
     ns, credentials = runtime.vendors["nexor"].load_tenant(doc, "acme", runtime)
-    (line,) = runtime.vendors["nexor"].banner("acme", credentials, ns)
+    runtime.store.put_tenant("nexor", "acme", ns, credentials)
+    with runtime.store.read("nexor", "acme") as r:
+        (line,) = runtime.vendors["nexor"].banner("acme", credentials, r)
     assert line.startswith("acme: X-API-Key nxr_live_your_api_key; tags aaaaaaaa-")
     assert f"leads {JANE}, {JOHN}" in line

@@ -84,19 +84,18 @@ class AdminBackend:
         self._vendor(vendor)
         if tenant not in self.rt.store.tenants(vendor):
             raise NotFound("Tenant", f"{vendor} has no tenant {tenant!r}")
-        with self.rt.store.read(vendor, tenant) as ns:
+        with self.rt.store.read(vendor, tenant) as r:
             return {
                 "vendor": vendor,
                 "tenant": tenant,
                 "credentials": self.rt.store.credentials(vendor, tenant),
-                "tags": [dict(t) for t in ns.tags.values()],
-                "groups": [dict(g) for g in ns.groups.values()],
+                "tags": [t for _, t in r.tags()],
+                "groups": [g for _, g in r.groups()],
                 "entities": {
                     kind: [
-                        {"id": key, "attrs": dict(e.attrs), "tags": list(e.tags)}
-                        for key, e in items.items()
+                        {"id": key, "attrs": e.attrs, "tags": e.tags} for key, e in r.entities(kind)
                     ]
-                    for kind, items in ns.entities.items()
+                    for kind in r.kinds()
                 },
             }
 

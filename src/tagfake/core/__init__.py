@@ -1,25 +1,5 @@
-"""Vendor-neutral tag model: tags, entity→tag sets, replace-set, cascades, live counts."""
+"""Vendor-neutral tag helpers on the store's tenant handles."""
 
-from tagfake.core.tags import (
-    SetChange,
-    attach,
-    count_carrying,
-    dedupe,
-    delete_tags,
-    detach,
-    entity,
-    find_tag,
-    replace_set,
-)
+from tagfake.core.tags import SetChange, dedupe, entity, require_entity, require_tag, tag
 
-__all__ = [
-    "SetChange",
-    "attach",
-    "count_carrying",
-    "dedupe",
-    "delete_tags",
-    "detach",
-    "entity",
-    "find_tag",
-    "replace_set",
-]
+__all__ = ["SetChange", "dedupe", "entity", "require_entity", "require_tag", "tag"]

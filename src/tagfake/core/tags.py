@@ -1,22 +1,18 @@
-"""Operations on one namespace. They assume the caller holds the store's transaction."""
+"""Vendor-neutral helpers over a tenant handle of the store (`TenantReader`/`TenantWriter`).
+
+The store does the work — indexes, tag sets, carriers, cascades; these helpers turn a missing
+item into the domain's NotFound and name a request's set the way every vendor does.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 from tagfake.errors import NotFound
-from tagfake.state.model import Entity, Namespace, Record
+from tagfake.state.model import Entity, Record, SetChange
+from tagfake.state.store import TenantReader
 
-
-@dataclass(frozen=True)
-class SetChange:
-    added: list[str]
-    removed: list[str]
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.removed)
+__all__ = ["SetChange", "dedupe", "entity", "require_entity", "require_tag", "tag"]
 
 
 def dedupe(keys: Iterable[str]) -> list[str]:
@@ -24,65 +20,31 @@ def dedupe(keys: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def entity(ns: Namespace, kind: str, key: str, what: str) -> Entity:
-    found = ns.kind(kind).get(key)
+def entity(r: TenantReader, kind: str, key: str, what: str) -> Entity:
+    """The entity, or NotFound(`what`)."""
+    found = r.entity(kind, key)
     if found is None:
         raise NotFound(what)
     return found
 
 
-def replace_set(ns: Namespace, kind: str, key: str, tag_keys: Iterable[str]) -> SetChange:
-    """Make the entity's tag set exactly `tag_keys`; report what was added and removed."""
-    target = entity(ns, kind, key, kind)
-    wanted = dedupe(tag_keys)
-    wanted_set = set(wanted)
-    before = set(target.tags)
-    change = SetChange(
-        added=[k for k in wanted if k not in before],
-        removed=[k for k in target.tags if k not in wanted_set],
-    )
-    target.tags = wanted
-    return change
+def require_entity(r: TenantReader, kind: str, key: str, what: str) -> str:
+    """`key` when the entity exists, else NotFound(`what`); O(1), nothing copied."""
+    if not r.has_entity(kind, key):
+        raise NotFound(what)
+    return key
 
 
-def attach(ns: Namespace, kind: str, key: str, tag_key: str) -> bool:
-    target = entity(ns, kind, key, kind)
-    if tag_key in target.tags:
-        return False
-    target.tags.append(tag_key)
-    return True
+def tag(r: TenantReader, key: str, what: str = "Tag") -> Record:
+    """The tag's record, or NotFound(`what`)."""
+    found = r.tag(key)
+    if found is None:
+        raise NotFound(what)
+    return found
 
 
-def detach(ns: Namespace, kind: str, key: str, tag_key: str) -> bool:
-    target = entity(ns, kind, key, kind)
-    if tag_key not in target.tags:
-        return False
-    target.tags.remove(tag_key)
-    return True
-
-
-def delete_tags(ns: Namespace, doomed: Iterable[str]) -> list[str]:
-    """Delete tags and take them off every entity of every kind (the documented cascades)."""
-    gone = [k for k in dedupe(doomed) if k in ns.tags]
-    if not gone:
-        return []
-    gone_set = set(gone)
-    for k in gone:
-        del ns.tags[k]
-    for items in ns.entities.values():
-        for e in items.values():
-            if gone_set.intersection(e.tags):
-                e.tags = [t for t in e.tags if t not in gone_set]
-    return gone
-
-
-def count_carrying(ns: Namespace, kind: str, tag_key: str) -> int:
-    """Live count, derived on read so it can never go stale."""
-    return sum(1 for e in ns.kind(kind).values() if tag_key in e.tags)
-
-
-def find_tag(ns: Namespace, predicate: Callable[[Record], bool]) -> str | None:
-    for key, rec in ns.tags.items():
-        if predicate(rec):
-            return key
-    return None
+def require_tag(r: TenantReader, key: str, what: str = "Tag") -> str:
+    """`key` when it is a tag of the tenant, else NotFound(`what`)."""
+    if not r.has_tag(key):
+        raise NotFound(what)
+    return key

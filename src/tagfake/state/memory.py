@@ -223,6 +223,9 @@ class _View:
             return None
         return Entity(attrs=unpack(packed), tags=list(self._t.tag_sets[kind][key]))
 
+    def has_entity(self, kind: str, key: str) -> bool:
+        return key in self._t.tag_sets.get(kind, {})
+
     def entity_tags(self, kind: str, key: str) -> list[str] | None:
         tags = self._t.tag_sets.get(kind, {}).get(key)
         return None if tags is None else list(tags)

@@ -117,6 +117,9 @@ class TenantReader(Protocol):
         """The entity of `kind` under `key` (attrs and ordered tag keys), or None.
         O(its tags)."""
 
+    def has_entity(self, kind: str, key: str) -> bool:
+        """Whether the tenant has that entity. O(1)."""
+
     def entity_tags(self, kind: str, key: str) -> list[str] | None:
         """The ordered tag keys the entity carries, or None when there is no such entity.
         O(its tags)."""

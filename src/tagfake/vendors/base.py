@@ -11,6 +11,7 @@ from tagfake.contract.schema import Violation
 from tagfake.errors import Invalid, TagfakeError
 from tagfake.fixtures import FixtureDoc
 from tagfake.state.model import Namespace
+from tagfake.state.store import TenantReader
 
 if TYPE_CHECKING:
     from tagfake.runtime import Runtime
@@ -80,9 +81,9 @@ class Vendor(Surface):
     def make_backend(self, runtime: Runtime) -> Any:
         """The object whose methods implement the operations (snake_case of each operationId)."""
 
-    def banner(self, tenant: str, credentials: list[str], namespace: Namespace) -> list[str]:
+    def banner(self, tenant: str, credentials: list[str], state: TenantReader) -> list[str]:
         """Lines printed at start for one tenant: credentials and a few ids to copy."""
-        ids = ", ".join(list(namespace.tags)[:3])
+        ids = ", ".join(state.tag_keys(3))
         return [f"{tenant}: credential {credentials[0] if credentials else '-'}; tags {ids}"]
 
 

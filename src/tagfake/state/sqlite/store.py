@@ -172,6 +172,9 @@ class _Reader:
         )
         return [tag for (tag,) in rows]
 
+    def has_entity(self, kind: str, key: str) -> bool:
+        return self._exists(_sort(kind), key)
+
     def entity_tags(self, kind: str, key: str) -> list[str] | None:
         if not self._exists(_sort(kind), key):
             return None

@@ -1,20 +1,21 @@
 """CommBox's rules on the tag core: integer ids, tags with a type, an optional group and
 attachment flags; deleting a group deletes its tags; tags set on conversations (objects).
 
-Namespace layout: `tags` and `groups` keyed by the id as a string; entity kind `streams` (the
-channels, carrying no tags) keyed by stream id, and kind `objects` (the conversations) keyed
-`"<streamId>/<objectId>"`, so an object is only found through its own stream."""
+Store layout: tags and groups keyed by the id as a string, tags indexed by group; entity kind
+`streams` (the channels, carrying no tags) keyed by stream id, and kind `objects` (the
+conversations) keyed `"<streamId>/<objectId>"`, so an object is only found through its own
+stream."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from tagfake import core
 from tagfake.clock import Clock
 from tagfake.errors import Invalid, NotFound
-from tagfake.state.model import Namespace, Record
-from tagfake.state.store import Store
+from tagfake.state.model import Record
+from tagfake.state.store import Index, Layout, Store, TenantReader, TenantWriter
 
 VENDOR = "commbox"
 STREAMS = "streams"
@@ -32,19 +33,28 @@ FLAGS = {
 }
 
 
+def group_of(tag: Record) -> str:
+    return str(tag["groupId"])
+
+
+#: Deleting a group deletes its tags: they are found by group, not by a scan.
+LAYOUT = Layout(tag_indexes=(Index("group", group_of, unique=False),))
+
+
 def object_key(stream_id: int, object_id: int) -> str:
     return f"{stream_id}/{object_id}"
 
 
 class CommBoxBackend:
     def __init__(self, store: Store, clock: Clock) -> None:
+        store.declare(VENDOR, LAYOUT)
         self.store = store
         self.clock = clock
 
     # -- tags -------------------------------------------------------------------------------
     def get_tags(self, tenant: str) -> list[Record]:
-        with self.store.read(VENDOR, tenant) as ns:
-            return [dict(ns.tags[k]) for k in sorted(ns.tags, key=int)]
+        with self.store.read(VENDOR, tenant) as r:
+            return [tag for _, tag in sorted(r.tags(), key=lambda kv: int(kv[0]))]
 
     def create_tag(self, tenant: str, data: Mapping[str, Any]) -> str:
         """The new tag's id, as the string the API answers."""
@@ -55,10 +65,10 @@ class CommBoxBackend:
         }
         for field, (attr, default) in FLAGS.items():
             record[attr] = _flag(data.get(field, default), field)
-        with self.store.transaction(VENDOR, tenant) as ns:
-            _group_must_exist(ns, record["groupId"])
-            new_id = self._new_id(ns.tags, "tag")
-            ns.tags[str(new_id)] = {"id": new_id, **record}
+        with self.store.transaction(VENDOR, tenant) as w:
+            _group_must_exist(w, record["groupId"])
+            new_id = _new_id(w, w.has_tag, "tag")
+            w.put_tag(str(new_id), {"id": new_id, **record})
             return str(new_id)
 
     def update_tag(self, tenant: str, tag_id: int, data: Mapping[str, Any]) -> None:
@@ -72,71 +82,73 @@ class CommBoxBackend:
             changes["groupId"] = _integer(data[spelled[0]], spelled[0])
         if not changes:
             raise _invalid("data", "Send Name and/or TagGroupId.")
-        with self.store.transaction(VENDOR, tenant) as ns:
-            key = _tag_key(ns, tag_id)
+        with self.store.transaction(VENDOR, tenant) as w:
+            key = _tag_key(w, tag_id)
             if "groupId" in changes:
-                _group_must_exist(ns, changes["groupId"])
-            ns.tags[key].update(changes)
+                _group_must_exist(w, changes["groupId"])
+            w.put_tag(key, {**core.tag(w, key), **changes})
 
     def delete_tag(self, tenant: str, tag_id: int) -> None:
-        with self.store.transaction(VENDOR, tenant) as ns:
-            core.delete_tags(ns, [_tag_key(ns, tag_id)])
+        with self.store.transaction(VENDOR, tenant) as w:
+            w.delete_tag(_tag_key(w, tag_id))
 
     # -- tags groups ------------------------------------------------------------------------
     def get_tags_groups(self, tenant: str) -> list[Record]:
-        with self.store.read(VENDOR, tenant) as ns:
+        with self.store.read(VENDOR, tenant) as r:
             return [
-                {"id": ns.groups[k]["id"], "name": ns.groups[k]["name"], "brandId": tenant}
-                for k in sorted(ns.groups, key=int)
+                {"id": group["id"], "name": group["name"], "brandId": tenant}
+                for _, group in sorted(r.groups(), key=lambda kv: int(kv[0]))
             ]
 
     def create_tags_group(self, tenant: str, data: Mapping[str, Any]) -> str:
         name = _name(data.get("Name"))
-        with self.store.transaction(VENDOR, tenant) as ns:
-            new_id = self._new_id(ns.groups, "group")
-            ns.groups[str(new_id)] = {"id": new_id, "name": name}
+        with self.store.transaction(VENDOR, tenant) as w:
+            new_id = _new_id(w, lambda key: w.group(key) is not None, "group")
+            w.put_group(str(new_id), {"id": new_id, "name": name})
             return str(new_id)
 
     def update_tags_group(self, tenant: str, group_id: int, data: Mapping[str, Any]) -> None:
         name = _name(data.get("Name"))
-        with self.store.transaction(VENDOR, tenant) as ns:
-            ns.groups[_group_key(ns, group_id)]["name"] = name
+        with self.store.transaction(VENDOR, tenant) as w:
+            key = _group_key(w, group_id)
+            w.put_group(key, {**_group(w, key), "name": name})
 
     def delete_tags_group(self, tenant: str, group_id: int) -> None:
         """Documented: "Deleting a group of tags will delete all tags included in that group"."""
-        with self.store.transaction(VENDOR, tenant) as ns:
-            key = _group_key(ns, group_id)
-            gid = ns.groups[key]["id"]
-            core.delete_tags(ns, [k for k, t in ns.tags.items() if t["groupId"] == gid])
-            del ns.groups[key]
+        with self.store.transaction(VENDOR, tenant) as w:
+            key = _group_key(w, group_id)
+            gid = _group(w, key)["id"]
+            for tag_key in w.tags_by("group", str(gid)):
+                w.delete_tag(tag_key)
+            w.delete_group(key)
 
     # -- tags of conversations (objects) ----------------------------------------------------
     def set_object_tag(self, tenant: str, stream_id: int, object_id: int, tag_id: int) -> None:
-        with self.store.transaction(VENDOR, tenant) as ns:
-            obj = _object_key(ns, stream_id, object_id)
-            tag = _tag_key(ns, tag_id)
-            if not ns.tags[tag]["isObject"]:
+        with self.store.transaction(VENDOR, tenant) as w:
+            obj = _object_key(w, stream_id, object_id)
+            tag = _tag_key(w, tag_id)
+            if not core.tag(w, tag)["isObject"]:
                 raise _invalid("TAG_ID", "This tag cannot be set on a conversation (ObjectTag).")
-            core.attach(ns, OBJECTS, obj, tag)
+            w.attach(OBJECTS, obj, tag)
 
     def delete_object_tag(self, tenant: str, stream_id: int, object_id: int, tag_id: int) -> None:
-        with self.store.transaction(VENDOR, tenant) as ns:
-            obj = _object_key(ns, stream_id, object_id)
-            core.detach(ns, OBJECTS, obj, _tag_key(ns, tag_id))
+        with self.store.transaction(VENDOR, tenant) as w:
+            obj = _object_key(w, stream_id, object_id)
+            w.detach(OBJECTS, obj, _tag_key(w, tag_id))
 
     def object_tags(self, tenant: str, stream_id: int, object_id: int) -> list[int]:
         """The ids of the tags on a conversation (no CommBox operation shows them)."""
-        with self.store.read(VENDOR, tenant) as ns:
-            obj = ns.entities[OBJECTS][_object_key(ns, stream_id, object_id)]
-            return [ns.tags[k]["id"] for k in obj.tags]
+        with self.store.read(VENDOR, tenant) as r:
+            tags = r.entity_tags(OBJECTS, _object_key(r, stream_id, object_id)) or []
+            return [core.tag(r, k)["id"] for k in tags]
 
-    # -- helpers ----------------------------------------------------------------------------
-    def _new_id(self, taken: Mapping[str, Any], kind: str) -> int:
-        """The next id of the vendor-wide counter (which starts after the fixture's ids)."""
-        while True:
-            new_id = self.store.next_int(VENDOR, kind)
-            if str(new_id) not in taken:
-                return new_id
+
+def _new_id(w: TenantWriter, taken: Callable[[str], bool], kind: str) -> int:
+    """The next id of the vendor-wide counter (which starts after the fixture's ids)."""
+    while True:
+        new_id = w.next_int(kind)
+        if not taken(str(new_id)):
+            return new_id
 
 
 def _invalid(field: str, message: str) -> Invalid:
@@ -167,30 +179,29 @@ def _flag(raw: Any, field: str) -> bool:
     return raw
 
 
-def _tag_key(ns: Namespace, tag_id: int) -> str:
-    key = str(tag_id)
-    if key not in ns.tags:
-        raise NotFound("Tag")
-    return key
+def _tag_key(r: TenantReader, tag_id: int) -> str:
+    return core.require_tag(r, str(tag_id))
 
 
-def _group_key(ns: Namespace, group_id: int) -> str:
-    key = str(group_id)
-    if key not in ns.groups:
+def _group(r: TenantReader, key: str) -> Record:
+    group = r.group(key)
+    if group is None:
         raise NotFound("Tags group")
+    return group
+
+
+def _group_key(r: TenantReader, group_id: int) -> str:
+    key = str(group_id)
+    _group(r, key)
     return key
 
 
-def _group_must_exist(ns: Namespace, group_id: int) -> None:
+def _group_must_exist(r: TenantReader, group_id: int) -> None:
     """0 means free-standing; any other id must be a group of this tenant."""
     if group_id != 0:
-        _group_key(ns, group_id)
+        _group_key(r, group_id)
 
 
-def _object_key(ns: Namespace, stream_id: int, object_id: int) -> str:
-    if str(stream_id) not in ns.entities.get(STREAMS, {}):
-        raise NotFound("Stream")
-    key = object_key(stream_id, object_id)
-    if key not in ns.entities.get(OBJECTS, {}):
-        raise NotFound("Object")
-    return key
+def _object_key(r: TenantReader, stream_id: int, object_id: int) -> str:
+    core.require_entity(r, STREAMS, str(stream_id), "Stream")
+    return core.require_entity(r, OBJECTS, object_key(stream_id, object_id), "Object")

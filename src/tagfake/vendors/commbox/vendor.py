@@ -9,6 +9,7 @@ from tagfake import core
 from tagfake.errors import TagfakeError
 from tagfake.fixtures import FixtureDoc, unique
 from tagfake.state.model import Entity, Namespace, Record
+from tagfake.state.store import TenantReader
 from tagfake.vendors import fixture_helpers as fx
 from tagfake.vendors.base import ErrorReply, Vendor
 from tagfake.vendors.bearer import bearer_token
@@ -132,10 +133,10 @@ class CommBox(Vendor):
     def make_backend(self, runtime: Runtime) -> CommBoxBackend:
         return CommBoxBackend(runtime.store, runtime.clock)
 
-    def banner(self, tenant: str, credentials: list[str], namespace: Namespace) -> list[str]:
-        tags = ", ".join(list(namespace.tags)[:3])
+    def banner(self, tenant: str, credentials: list[str], state: TenantReader) -> list[str]:
+        tags = ", ".join(state.tag_keys(3))
         line = f"{tenant}: credential {credentials[0] if credentials else '-'}; tags {tags}"
-        first = next(iter(namespace.entities.get(OBJECTS, {})), None)
+        first = next(iter(state.entity_keys(OBJECTS, 1)), None)
         if first is not None:
             stream, obj = first.split("/")
             line += f"; stream {stream} object {obj}"

@@ -8,12 +8,14 @@ from typing import Any
 from tagfake import core
 from tagfake.clock import Clock, rfc3339
 from tagfake.errors import Invalid
-from tagfake.state.model import Namespace, Record
-from tagfake.state.store import Store
+from tagfake.state.model import Record
+from tagfake.state.store import Layout, Store, TenantReader, TenantWriter
 
 VENDOR = "healvi"
 KIND = "profiles"
 TAG_COUNTER = "tag"
+#: Titles are not unique and nothing is looked up but by id: no secondary index.
+LAYOUT = Layout()
 
 
 def key_of(raw_id: Any) -> str:
@@ -33,30 +35,30 @@ def title_required(index: int) -> str:
 
 class HealviBackend:
     def __init__(self, store: Store, clock: Clock) -> None:
+        store.declare(VENDOR, LAYOUT)
         self.store = store
         self.clock = clock
 
     def get_profile(self, tenant: str, profile_id: int) -> Record:
-        with self.store.read(VENDOR, tenant) as ns:
-            return dict(core.entity(ns, KIND, key_of(profile_id), "Profile").attrs)
+        with self.store.read(VENDOR, tenant) as r:
+            return core.entity(r, KIND, key_of(profile_id), "Profile").attrs
 
     def sync_profile_tags(
         self, tenant: str, profile_id: int, items: list[dict[str, Any]]
     ) -> list[Record]:
         """Make the profile's tags exactly `items`; validate all of them before any change."""
-        with self.store.transaction(VENDOR, tenant) as ns:
-            profile_key = key_of(profile_id)
-            core.entity(ns, KIND, profile_key, "Profile")
-            plan = self._plan(ns, items)
+        with self.store.transaction(VENDOR, tenant) as w:
+            profile_key = core.require_entity(w, KIND, key_of(profile_id), "Profile")
+            plan = self._plan(w, items)
             now = rfc3339(self.clock.now())
-            keys = [step if isinstance(step, str) else self._create(ns, step, now) for step in plan]
+            keys = [step if isinstance(step, str) else self._create(w, step, now) for step in plan]
             # Stored ordered by id, as the answer is: a sync naming the same set changes nothing.
-            core.replace_set(ns, KIND, profile_key, sorted(keys, key=int))
-            return [dict(ns.tags[k]) for k in ns.kind(KIND)[profile_key].tags]
+            w.replace_tags(KIND, profile_key, sorted(keys, key=int))
+            return [core.tag(w, k) for k in w.entity_tags(KIND, profile_key) or []]
 
     # -- helpers ----------------------------------------------------------------------------
     @staticmethod
-    def _plan(ns: Namespace, items: list[dict[str, Any]]) -> list[str | tuple[str]]:
+    def _plan(r: TenantReader, items: list[dict[str, Any]]) -> list[str | tuple[str]]:
         """Per item: an existing tag key, or `(title,)` for a tag to create. Raises on any error."""
         plan: list[str | tuple[str]] = []
         errors: dict[str, list[str]] = {}
@@ -64,7 +66,7 @@ class HealviBackend:
             raw_id = item.get("id")
             if raw_id is not None:  # id wins over title
                 key = key_of(raw_id)
-                if key in ns.tags:
+                if r.has_tag(key):
                     plan.append(key)
                 else:
                     errors[f"tags.{i}.id"] = [unknown_id(i)]
@@ -79,8 +81,8 @@ class HealviBackend:
             raise Invalid(next(iter(errors.values()))[0], errors)
         return plan
 
-    def _create(self, ns: Namespace, step: tuple[str], now: str) -> str:
-        new_id = self.store.next_int(VENDOR, TAG_COUNTER)
+    def _create(self, w: TenantWriter, step: tuple[str], now: str) -> str:
+        new_id = w.next_int(TAG_COUNTER)
         key = key_of(new_id)
-        ns.tags[key] = {"id": new_id, "title": step[0], "created_at": now, "updated_at": now}
+        w.put_tag(key, {"id": new_id, "title": step[0], "created_at": now, "updated_at": now})
         return key

@@ -12,6 +12,7 @@ from tagfake.contract.schema import Violation
 from tagfake.errors import BadRequest, Invalid, TagfakeError
 from tagfake.fixtures import FixtureDoc
 from tagfake.state.model import Namespace, Record
+from tagfake.state.store import TenantReader
 from tagfake.vendors import fixture_helpers as fx
 from tagfake.vendors.base import ErrorReply, Vendor
 from tagfake.vendors.bearer import bearer_token
@@ -142,9 +143,9 @@ class Healvi(Vendor):
     def make_backend(self, runtime: Runtime) -> HealviBackend:
         return HealviBackend(runtime.store, runtime.clock)
 
-    def banner(self, tenant: str, credentials: list[str], namespace: Namespace) -> list[str]:
-        tags = ", ".join(list(namespace.tags)[:3])
-        profiles = ", ".join(list(namespace.kind(KIND))[:3])
+    def banner(self, tenant: str, credentials: list[str], state: TenantReader) -> list[str]:
+        tags = ", ".join(state.tag_keys(3))
+        profiles = ", ".join(state.entity_keys(KIND, 3))
         credential = credentials[0] if credentials else "-"
         return [f"{tenant}: credential {credential}; tags {tags}; profiles {profiles}"]
 

@@ -13,8 +13,8 @@ from typing import Any
 from tagfake import core
 from tagfake.clock import Clock, rfc3339
 from tagfake.errors import Conflict, Invalid, NotFound
-from tagfake.state.model import Entity, Namespace, Record
-from tagfake.state.store import Store
+from tagfake.state.model import Entity, Record
+from tagfake.state.store import Clash, Index, Layout, Store, TenantReader, TenantWriter
 from tagfake.vendors.nexor.search import find_fields
 from tagfake.vendors.nexor.slug import slugify
 
@@ -49,6 +49,18 @@ CORE_COLUMNS = frozenset(
 _TEXT_COLUMNS = ("last_name", "phone", "company", "title")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+
+
+def folded_email(lead: Record) -> str | None:
+    """Emails match ignoring case; several leads may share one (the earliest is found)."""
+    email = lead.get("email")
+    return email.casefold() if isinstance(email, str) else None
+
+
+LAYOUT = Layout(
+    tag_indexes=(Index("slug", lambda tag: str(tag["slug"])),),
+    entity_indexes={KIND: (Index("email", folded_email, unique=False),)},
+)
 
 
 def key_of(uuid: str) -> str:
@@ -93,6 +105,7 @@ def lead_error(raw: Any) -> str | None:
 
 class NexorBackend:
     def __init__(self, store: Store, clock: Clock, max_depth: int = 32) -> None:
+        store.declare(VENDOR, LAYOUT)
         self.store = store
         self.clock = clock
         #: How deep the sync looks for its fields (the pipeline refuses deeper bodies anyway).
@@ -101,10 +114,10 @@ class NexorBackend:
     # -- reads ------------------------------------------------------------------------------
     def list_tags(self, tenant: str, search: str | None = None) -> list[Record]:
         needle = (search or "").casefold()
-        with self.store.read(VENDOR, tenant) as ns:
+        with self.store.read(VENDOR, tenant) as r:
             return [
                 self._full(tag)
-                for tag in ns.tags.values()
+                for _, tag in r.tags()
                 if not needle
                 or any(
                     needle in (tag.get(f) or "").casefold() for f in ("name", "slug", "description")
@@ -112,15 +125,15 @@ class NexorBackend:
             ]
 
     def get_lead_tags(self, tenant: str, lead_id: str) -> list[Record]:
-        with self.store.read(VENDOR, tenant) as ns:
-            return self._refs(ns, self._lead(ns, lead_id))
+        with self.store.read(VENDOR, tenant) as r:
+            return self._refs(r, self._lead(r, lead_id))
 
     def get_lead(self, tenant: str, lead_id: str) -> Record:
-        with self.store.read(VENDOR, tenant) as ns:
-            lead = self._lead(ns, lead_id)
+        with self.store.read(VENDOR, tenant) as r:
+            lead = self._lead(r, lead_id)
             return {
                 **self._lead_view(lead.attrs),
-                "tags": self._refs(ns, lead),
+                "tags": self._refs(r, lead),
                 "campaign": None,
                 "active_workflow_run": None,
                 "updated_at": lead.attrs["updated_at"],
@@ -131,11 +144,10 @@ class NexorBackend:
         name = self._text(body.get("name"), TAG_NAME_REQUIRED)
         slug = self._text(body.get("slug"), TAG_SLUG_REQUIRED)
         description = self._description(body.get("description"))
-        with self.store.transaction(VENDOR, tenant) as ns:
-            self._slug_free(ns, slug, None)
-            key = self.store.new_uuid()
+        with self.store.transaction(VENDOR, tenant) as w:
+            key = w.new_uuid()
             now = rfc3339(self.clock.now())
-            ns.tags[key] = {
+            tag = {
                 "id": key,
                 "name": name,
                 "slug": slug,
@@ -143,8 +155,9 @@ class NexorBackend:
                 "created_at": now,
                 "updated_at": now,
             }
+            self._put(w, key, tag)
             # The docs' create example has no `updated_at`.
-            return {k: ns.tags[key][k] for k in ("id", "name", "slug", "description", "created_at")}
+            return {k: tag[k] for k in ("id", "name", "slug", "description", "created_at")}
 
     def update_tag(self, tenant: str, tag_id: str, body: dict[str, Any]) -> Record:
         changes: Record = {}
@@ -154,17 +167,17 @@ class NexorBackend:
             changes["slug"] = self._text(body["slug"], "Tag slug cannot be empty")
         if "description" in body:
             changes["description"] = self._description(body["description"])
-        with self.store.transaction(VENDOR, tenant) as ns:
-            key = self._tag_key(ns, tag_id)
-            if "slug" in changes:
-                self._slug_free(ns, changes["slug"], key)
+        with self.store.transaction(VENDOR, tenant) as w:
+            key = key_of(tag_id)
+            tag = core.tag(w, key)
             if changes:
-                ns.tags[key].update(changes, updated_at=rfc3339(self.clock.now()))
-            return self._full(ns.tags[key])
+                tag = {**tag, **changes, "updated_at": rfc3339(self.clock.now())}
+                self._put(w, key, tag)
+            return self._full(tag)
 
     def delete_tag(self, tenant: str, tag_id: str) -> None:
-        with self.store.transaction(VENDOR, tenant) as ns:
-            core.delete_tags(ns, [self._tag_key(ns, tag_id)])
+        with self.store.transaction(VENDOR, tenant) as w:
+            w.delete_tag(core.require_tag(w, key_of(tag_id)))
 
     # -- lead tags --------------------------------------------------------------------------
     def assign_lead_tags(self, tenant: str, lead_id: str, body: dict[str, Any]) -> list[Record]:
@@ -176,15 +189,16 @@ class NexorBackend:
         if not all(isinstance(i, str) for i in ids):
             raise Invalid("Tag ids must be strings")
         wanted = core.dedupe(key_of(i) for i in ids)
-        with self.store.transaction(VENDOR, tenant) as ns:
-            lead = self._lead(ns, lead_id)
-            if any(k not in ns.tags for k in wanted):
+        with self.store.transaction(VENDOR, tenant) as w:
+            lead_key = key_of(lead_id)
+            lead = self._lead(w, lead_id)
+            if not all(w.has_tag(k) for k in wanted):
                 raise NotFound("Tag")
-            added = [k for k in wanted if k not in lead.tags]
+            added = [k for k in wanted if w.attach(KIND, lead_key, k)]
             if added:
-                lead.tags.extend(added)
-                lead.attrs["updated_at"] = rfc3339(self.clock.now())
-            return self._refs(ns, lead)
+                attrs = {**lead.attrs, "updated_at": rfc3339(self.clock.now())}
+                w.put_entity(KIND, lead_key, attrs)
+            return self._refs(w, core.entity(w, KIND, lead_key, "Lead"))
 
     def sync_lead_tags(self, tenant: str, body: Any) -> Record:
         """PUT /leads/tags: the lead's set becomes exactly the named tags, created by slug."""
@@ -204,31 +218,34 @@ class NexorBackend:
             if not slug:
                 raise Invalid(f'Tag name "{name}" must contain a letter or digit')
             wanted.setdefault(slug, name)
-        with self.store.transaction(VENDOR, tenant) as ns:
-            lead_key = self._find_lead(ns, lead_id, email)
-            by_slug = {tag["slug"]: key for key, tag in ns.tags.items()}
+        with self.store.transaction(VENDOR, tenant) as w:
+            lead_key = self._find_lead(w, lead_id, email)
             now = rfc3339(self.clock.now())
             keys: list[str] = []
             for slug, name in wanted.items():
-                key = by_slug.get(slug)
+                key = w.tag_by("slug", slug)
                 if key is None:
-                    key = self.store.new_uuid()
-                    ns.tags[key] = {
-                        "id": key,
-                        "name": name,
-                        "slug": slug,
-                        "description": None,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
+                    key = w.new_uuid()
+                    w.put_tag(
+                        key,
+                        {
+                            "id": key,
+                            "name": name,
+                            "slug": slug,
+                            "description": None,
+                            "created_at": now,
+                            "updated_at": now,
+                        },
+                    )
                 keys.append(key)
-            change = core.replace_set(ns, KIND, lead_key, keys)
-            lead = ns.kind(KIND)[lead_key]
+            change = w.replace_tags(KIND, lead_key, keys)
+            lead = core.entity(w, KIND, lead_key, "Lead")
             if change.changed:
                 lead.attrs["updated_at"] = now
+                w.put_entity(KIND, lead_key, lead.attrs)
             return {
                 "lead_id": lead.attrs["id"],
-                "tags": self._refs(ns, lead),
+                "tags": self._refs(w, lead),
                 "added": change.added,
                 "removed": change.removed,
             }
@@ -241,22 +258,22 @@ class NexorBackend:
             problem = lead_error(body)
             if problem is not None:
                 raise Invalid(problem)
-            with self.store.transaction(VENDOR, tenant) as ns:
-                return {"lead": self._add_lead(ns, body)}
+            with self.store.transaction(VENDOR, tenant) as w:
+                return {"lead": self._add_lead(w, body)}
         if not isinstance(body, list) or not 1 <= len(body) <= MAX_BULK:
             raise Invalid(BULK_SIZE)
         problems = [lead_error(item) for item in body]
         leads: list[Record] = []
-        with self.store.transaction(VENDOR, tenant) as ns:
+        with self.store.transaction(VENDOR, tenant) as w:
             for item, problem in zip(body, problems, strict=True):
                 if problem is None:
-                    leads.append(self._add_lead(ns, item))
+                    leads.append(self._add_lead(w, item))
         errors = [{"index": i, "error": p} for i, p in enumerate(problems) if p is not None]
         return {"created": len(leads), "failed": len(errors), "leads": leads, "errors": errors}
 
     # -- helpers ----------------------------------------------------------------------------
-    def _add_lead(self, ns: Namespace, raw: dict[str, Any]) -> Record:
-        key = self.store.new_uuid()
+    def _add_lead(self, w: TenantWriter, raw: dict[str, Any]) -> Record:
+        key = w.new_uuid()
         now = rfc3339(self.clock.now())
         extras = {k: v for k, v in raw.items() if k not in CORE_COLUMNS}
         attrs: Record = {
@@ -272,27 +289,22 @@ class NexorBackend:
         for name in ("workflow_id", "campaign_id"):
             if name in raw:
                 attrs[name] = key_of(raw[name])
-        ns.kind(KIND)[key] = Entity(attrs=attrs)
+        w.put_entity(KIND, key, attrs, [])
         return self._lead_view(attrs)
 
-    def _find_lead(self, ns: Namespace, lead_id: str | None, email: str | None) -> str:
+    def _find_lead(self, r: TenantReader, lead_id: str | None, email: str | None) -> str:
         """lead_id wins over email (no fallback); email ignores case, earliest lead first."""
-        leads = ns.kind(KIND)
         if lead_id is not None:
-            if key_of(lead_id) in leads:
-                return key_of(lead_id)
-            raise NotFound("Lead")
+            return core.require_entity(r, KIND, key_of(lead_id), "Lead")
         assert email is not None
-        folded = email.casefold()
-        for key, lead in leads.items():
-            own = lead.attrs.get("email")
-            if isinstance(own, str) and own.casefold() == folded:
-                return key
-        raise NotFound("Lead")
+        key = r.entity_by(KIND, "email", email.casefold())
+        if key is None:
+            raise NotFound("Lead")
+        return key
 
     @staticmethod
-    def _lead(ns: Namespace, lead_id: str) -> Entity:
-        return core.entity(ns, KIND, key_of(lead_id), "Lead")
+    def _lead(r: TenantReader, lead_id: str) -> Entity:
+        return core.entity(r, KIND, key_of(lead_id), "Lead")
 
     @staticmethod
     def _text(raw: Any, missing: str) -> str:
@@ -307,17 +319,12 @@ class NexorBackend:
         return raw
 
     @staticmethod
-    def _slug_free(ns: Namespace, slug: str, own_key: str | None) -> None:
-        clash = core.find_tag(ns, lambda t: t["slug"] == slug)
-        if clash is not None and clash != own_key:
-            raise Conflict(SLUG_TAKEN)
-
-    @staticmethod
-    def _tag_key(ns: Namespace, tag_id: str) -> str:
-        key = key_of(tag_id)
-        if key not in ns.tags:
-            raise NotFound("Tag")
-        return key
+    def _put(w: TenantWriter, key: str, tag: Record) -> None:
+        """Uniqueness is the store's slug index: a clash it finds is the vendor's 409."""
+        try:
+            w.put_tag(key, tag)
+        except Clash:
+            raise Conflict(SLUG_TAKEN) from None
 
     @staticmethod
     def _full(tag: Record) -> Record:
@@ -325,8 +332,12 @@ class NexorBackend:
         return {k: tag.get(k) for k in fields}
 
     @staticmethod
-    def _refs(ns: Namespace, lead: Entity) -> list[Record]:
-        return [{k: ns.tags[t][k] for k in ("id", "name", "slug")} for t in lead.tags]
+    def _refs(r: TenantReader, lead: Entity) -> list[Record]:
+        refs = []
+        for key in lead.tags:
+            tag = core.tag(r, key)
+            refs.append({"id": tag["id"], "name": tag["name"], "slug": tag["slug"]})
+        return refs
 
     @staticmethod
     def _lead_view(attrs: Record) -> Record:

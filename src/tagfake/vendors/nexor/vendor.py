@@ -10,6 +10,7 @@ from tagfake.contract.schema import Violation
 from tagfake.errors import Invalid, TagfakeError
 from tagfake.fixtures import FixtureDoc
 from tagfake.state.model import Namespace, Record
+from tagfake.state.store import TenantReader
 from tagfake.vendors import fixture_helpers as fx
 from tagfake.vendors.base import ErrorReply, Vendor
 from tagfake.vendors.nexor import envelope
@@ -169,10 +170,10 @@ class Nexor(Vendor):
     def make_backend(self, runtime: Runtime) -> NexorBackend:
         return NexorBackend(runtime.store, runtime.clock, runtime.settings.max_json_depth)
 
-    def banner(self, tenant: str, credentials: list[str], namespace: Namespace) -> list[str]:
+    def banner(self, tenant: str, credentials: list[str], state: TenantReader) -> list[str]:
         """The key to send and a few ids to copy into a first curl line."""
-        tags = ", ".join(list(namespace.tags)[:3])
-        leads = ", ".join(list(namespace.entities.get(KIND, {}))[:3])
+        tags = ", ".join(state.tag_keys(3))
+        leads = ", ".join(state.entity_keys(KIND, 3))
         key = credentials[0] if credentials else "-"
         return [f"{tenant}: X-API-Key {key}; tags {tags}; leads {leads}"]
 

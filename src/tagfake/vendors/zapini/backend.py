@@ -7,12 +7,21 @@ from typing import Any
 
 from tagfake import core
 from tagfake.clock import Clock, rfc3339
-from tagfake.errors import Invalid, NotFound
-from tagfake.state.model import Namespace, Record
-from tagfake.state.store import Store
+from tagfake.errors import Invalid
+from tagfake.state.model import Record
+from tagfake.state.store import Clash, Index, Layout, Store, TenantReader, TenantWriter
 
 VENDOR = "zapini"
 KIND = "conversations"
+NAME_TAKEN = "The name has already been taken."
+
+
+def folded_name(tag: Record) -> str:
+    """Names are unique per tenant ignoring case."""
+    return str(tag["name"]).casefold()
+
+
+LAYOUT = Layout(tag_indexes=(Index("name", folded_name),))
 
 
 def key_of(uuid: str) -> str:
@@ -22,72 +31,75 @@ def key_of(uuid: str) -> str:
 
 class ZapiniBackend:
     def __init__(self, store: Store, clock: Clock) -> None:
+        store.declare(VENDOR, LAYOUT)
         self.store = store
         self.clock = clock
 
     # -- reads ------------------------------------------------------------------------------
     def list_tags(self, tenant: str) -> list[Record]:
-        with self.store.read(VENDOR, tenant) as ns:
-            return [self._full(ns, k) for k in ns.tags]
+        with self.store.read(VENDOR, tenant) as r:
+            return [{**tag, "conversations_count": n} for _, tag, n in r.tags_with_counts(KIND)]
 
     def get_tag(self, tenant: str, tag_id: str) -> Record:
-        with self.store.read(VENDOR, tenant) as ns:
-            return self._full(ns, self._tag_key(ns, tag_id))
+        with self.store.read(VENDOR, tenant) as r:
+            return self._full(r, key_of(tag_id))
 
     def get_conversation(self, tenant: str, conversation_id: str) -> Record:
-        with self.store.read(VENDOR, tenant) as ns:
-            conv = core.entity(ns, KIND, key_of(conversation_id), "Conversation")
-            return {**conv.attrs, "tags": [self._summary(ns, k) for k in conv.tags]}
+        with self.store.read(VENDOR, tenant) as r:
+            conv = core.entity(r, KIND, key_of(conversation_id), "Conversation")
+            return {**conv.attrs, "tags": [self._summary(r, k) for k in conv.tags]}
 
     # -- writes -----------------------------------------------------------------------------
     def create_tag(self, tenant: str, body: dict[str, Any]) -> Record:
         name = self._name(body.get("name"))
-        with self.store.transaction(VENDOR, tenant) as ns:
-            self._unique(ns, name, None)
-            key = self.store.new_uuid()
+        with self.store.transaction(VENDOR, tenant) as w:
+            key = w.new_uuid()
             now = rfc3339(self.clock.now())
-            ns.tags[key] = {
-                "id": key,
-                "name": name,
-                "color": body["color"],
-                "created_at": now,
-                "updated_at": now,
-            }
-            return self._full(ns, key)
+            self._put(
+                w,
+                key,
+                {
+                    "id": key,
+                    "name": name,
+                    "color": body["color"],
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+            return self._full(w, key)
 
     def update_tag(self, tenant: str, tag_id: str, body: dict[str, Any]) -> Record:
-        with self.store.transaction(VENDOR, tenant) as ns:
-            key = self._tag_key(ns, tag_id)
+        with self.store.transaction(VENDOR, tenant) as w:
+            key = key_of(tag_id)
+            tag = core.tag(w, key)
             changes: Record = {}
             if "name" in body:
                 changes["name"] = self._name(body["name"])
-                self._unique(ns, changes["name"], key)
             if "color" in body:
                 changes["color"] = body["color"]
             if changes:
-                ns.tags[key].update(changes, updated_at=rfc3339(self.clock.now()))
-            return self._full(ns, key)
+                self._put(w, key, {**tag, **changes, "updated_at": rfc3339(self.clock.now())})
+            return self._full(w, key)
 
     def delete_tag(self, tenant: str, tag_id: str) -> None:
-        with self.store.transaction(VENDOR, tenant) as ns:
-            core.delete_tags(ns, [self._tag_key(ns, tag_id)])
+        with self.store.transaction(VENDOR, tenant) as w:
+            w.delete_tag(core.require_tag(w, key_of(tag_id)))
 
     def update_conversation_tags(
         self, tenant: str, conversation_id: str, tag_ids: list[str]
     ) -> list[Record]:
-        with self.store.transaction(VENDOR, tenant) as ns:
-            conv_key = key_of(conversation_id)
-            core.entity(ns, KIND, conv_key, "Conversation")
+        with self.store.transaction(VENDOR, tenant) as w:
+            conv_key = core.require_entity(w, KIND, key_of(conversation_id), "Conversation")
             wanted = [key_of(t) for t in tag_ids]
             unknown = {
                 f"tag_ids.{i}": [f"The selected tag_ids.{i} is invalid."]
                 for i, k in enumerate(wanted)
-                if k not in ns.tags
+                if not w.has_tag(k)
             }
             if unknown:
                 raise Invalid(next(iter(unknown.values()))[0], unknown)
-            core.replace_set(ns, KIND, conv_key, wanted)
-            return [self._summary(ns, k) for k in ns.kind(KIND)[conv_key].tags]
+            w.replace_tags(KIND, conv_key, wanted)
+            return [self._summary(w, k) for k in w.entity_tags(KIND, conv_key) or []]
 
     # -- helpers ----------------------------------------------------------------------------
     @staticmethod
@@ -99,25 +111,18 @@ class ZapiniBackend:
         return name
 
     @staticmethod
-    def _unique(ns: Namespace, name: str, own_key: str | None) -> None:
-        folded = name.casefold()
-        clash = core.find_tag(ns, lambda t: t["name"].casefold() == folded)
-        if clash is not None and clash != own_key:
-            text = "The name has already been taken."
-            raise Invalid(text, {"name": [text]})
+    def _put(w: TenantWriter, key: str, tag: Record) -> None:
+        """Uniqueness is the store's name index: a clash it finds is the vendor's 422."""
+        try:
+            w.put_tag(key, tag)
+        except Clash:
+            raise Invalid(NAME_TAKEN, {"name": [NAME_TAKEN]}) from None
 
     @staticmethod
-    def _tag_key(ns: Namespace, tag_id: str) -> str:
-        key = key_of(tag_id)
-        if key not in ns.tags:
-            raise NotFound("Tag")
-        return key
+    def _full(r: TenantReader, key: str) -> Record:
+        return {**core.tag(r, key), "conversations_count": r.count_carrying(KIND, key)}
 
     @staticmethod
-    def _full(ns: Namespace, key: str) -> Record:
-        return {**ns.tags[key], "conversations_count": core.count_carrying(ns, KIND, key)}
-
-    @staticmethod
-    def _summary(ns: Namespace, key: str) -> Record:
-        tag = ns.tags[key]
+    def _summary(r: TenantReader, key: str) -> Record:
+        tag = core.tag(r, key)
         return {"id": tag["id"], "name": tag["name"], "color": tag["color"]}
