@@ -38,21 +38,12 @@ class JournalRecorder:
         answer: dict[str, Any] = {"status": 0, "headers": [], "body": b"", "size": 0}
         limit = call.runtime.journal.body_limit
 
-        async def watch(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                answer["status"] = message["status"]
-                answer["headers"] = list(message.get("headers", []))
-            elif message["type"] == "http.response.body":
-                chunk = message.get("body", b"")
-                answer["size"] += len(chunk)
-                if len(answer["body"]) <= limit:  # the journal keeps no more than its limit
-                    answer["body"] += chunk[: limit + 1 - len(answer["body"])]
-            await send(message)
+        recorded = False
 
-        try:
-            await self.app(scope, receive, watch)
-        finally:
-            record = partial(
+        async def record() -> None:
+            nonlocal recorded
+            recorded = True
+            write = partial(
                 call.runtime.journal.record,
                 {
                     "time": rfc3339(moment),
@@ -77,6 +68,27 @@ class JournalRecorder:
                 response_size=answer["size"],
             )
             if call.runtime.store.blocking:
-                await run_in_threadpool(record)
+                await run_in_threadpool(write)
             else:
-                record()
+                write()
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+                answer["headers"] = list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                chunk = message.get("body", b"")
+                answer["size"] += len(chunk)
+                if len(answer["body"]) <= limit:  # the journal keeps no more than its limit
+                    answer["body"] += chunk[: limit + 1 - len(answer["body"])]
+                if not message.get("more_body", False):
+                    # Journaled before the answer's last byte leaves: a client that reads the
+                    # journal once it has its answer finds the entry there.
+                    await record()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            if not recorded:  # no whole answer: an error on the way, or a dropped connection
+                await record()
