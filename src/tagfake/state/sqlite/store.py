@@ -147,6 +147,16 @@ class _Reader:
         )
         return [(k, _load(d), int(n)) for k, d, n in rows]
 
+    def tag_records(self) -> list[Record]:
+        return [_load(d) for _, d in self._all(TAG)]
+
+    def tags_counted(self, kind: str, field: str) -> list[Record]:
+        out = []
+        for _, record, n in self.tags_with_counts(kind):
+            record[field] = n
+            out.append(record)
+        return out
+
     def tag_keys(self, limit: int | None = None) -> list[str]:
         return [k for k, _ in self._all(TAG, limit)]
 
