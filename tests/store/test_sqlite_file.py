@@ -10,6 +10,8 @@ import pytest
 
 from tagfake.state.engines import parse_store_url
 from tagfake.state.sqlite.db import SCHEMA_VERSION, StoreFileError, open_database
+from tagfake.state.store import Store
+from tests.store.conftest import VENDOR
 
 
 def test_a_new_file_is_a_wal_database_of_this_schema(tmp_path: Path) -> None:
@@ -109,3 +111,12 @@ def test_store_urls(text: str, scheme: str, target: str, shared: bool) -> None:
 def test_bad_store_urls_are_refused_with_the_reason(text: str, words: str) -> None:
     with pytest.raises(ValueError, match=words):
         parse_store_url(text)
+
+
+def test_any_string_a_record_holds_reads_back_as_it_was(engine: Store) -> None:
+    odd = {"name": 'a\udfffb \u0000 \U0001f600 \\ "q"', "nested": {"list": [1, None, 2.5]}}
+    with engine.transaction(VENDOR, "acme") as w:
+        w.put_tag("odd", odd)
+    with engine.read(VENDOR, "acme") as r:
+        assert r.tag("odd") == odd
+        assert r.tag_records() == [odd]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+
 from tagfake import errors as e
 from tagfake.admin.faults import HEADER, FaultSpecError, Target
 from tagfake.pipeline.call import SCOPE_KEY, Call
@@ -80,7 +82,10 @@ class Faults:
             tenant=call.runtime.store.tenant_of(call.vendor.slug, credential or ""),
         )
         try:
-            rule = rules.pick(target, wanted)
+            if call.runtime.store.blocking:  # a write to a shared store: off the loop
+                rule = await run_in_threadpool(rules.pick, target, wanted)
+            else:
+                rule = rules.pick(target, wanted)
         except FaultSpecError as exc:
             raise e.BadRequest(f"X-Tagfake-Fault: {exc}") from None
         if rule is None:
