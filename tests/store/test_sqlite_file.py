@@ -114,7 +114,8 @@ def test_bad_store_urls_are_refused_with_the_reason(text: str, words: str) -> No
 
 
 def test_any_string_a_record_holds_reads_back_as_it_was(engine: Store) -> None:
-    odd = {"name": 'a\udfffb \u0000 \U0001f600 \\ "q"', "nested": {"list": [1, None, 2.5]}}
+    # Not in an index: index keys are text SQLite holds, which is all the request checks let in.
+    odd = {"note": 'a\udfffb \u0000 \U0001f600 \\ "q"', "nested": {"list": [1, None, 2.5]}}
     with engine.transaction(VENDOR, "acme") as w:
         w.put_tag("odd", odd)
     with engine.read(VENDOR, "acme") as r:
