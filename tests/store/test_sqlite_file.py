@@ -4,6 +4,7 @@ one line naming it — when it is not a tagfake store this tagfake can read."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,20 @@ def test_any_string_a_record_holds_reads_back_as_it_was(engine: Store) -> None:
     with engine.read(VENDOR, "acme") as r:
         assert r.tag("odd") == odd
         assert r.tag_records() == [odd]
+
+
+def test_each_thread_keeps_one_connection_of_its_own(tmp_path: Path) -> None:
+    db, _ = open_database(tmp_path / "t.db")
+    mine = db.connection()
+    theirs: list[object] = []
+
+    def other() -> None:
+        theirs.extend([db.connection(), db.connection()])
+
+    for _ in range(3):  # interleaved: a thread's first connection must not cost another's
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+        assert db.connection() is mine
+    assert theirs[0] is theirs[1] and theirs[0] is not mine
+    db.close()
