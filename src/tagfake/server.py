@@ -33,6 +33,7 @@ from uvicorn.supervisors import Multiprocess
 
 from tagfake.app import create_app
 from tagfake.pipeline.access_log import AccessLog, JsonFormatter, json_line, utc_now
+from tagfake.pipeline.admin_guard import is_loopback_host
 from tagfake.runtime import Runtime
 from tagfake.settings import Settings
 from tagfake.state.sqlite.db import StoreFileError
@@ -74,6 +75,17 @@ def json_banner(runtime: Runtime, base: str, state: str | None = None) -> str:
         validation=settings.validation,
         store=state,
         workers=settings.workers,
+    )
+
+
+def exposure_warning(settings: Settings, port: int) -> str | None:
+    """The one line said at start when the admin API is open to other machines."""
+    if settings.admin_token is not None or is_loopback_host(settings.host):
+        return None
+    return (
+        f"no admin token: anyone who can reach {settings.host or '*'}:{port} can read every "
+        "tenant's credentials and reset the server at /__admin; set TAGFAKE_ADMIN_TOKEN "
+        "(or --admin-token)"
     )
 
 
@@ -211,6 +223,7 @@ def settings_from_json(text: str) -> Settings:
         if values.get(name) is not None:
             values[name] = Path(values[name])
     values["vendors"] = tuple(values["vendors"])
+    values["allowed_hosts"] = tuple(values.get("allowed_hosts") or ())
     values["state_file"] = None  # already folded into `store`
     return Settings(**values)
 
@@ -258,8 +271,11 @@ def _serve(settings: Settings, stop: _Stop) -> int:
         sock = _listen(settings)
         if sock is None:
             return 2
+        _announce(runtime, sock, summary)
+        warning = exposure_warning(settings, sock.getsockname()[1])
+        if warning is not None:
+            log.warning("%s", warning)
         if settings.workers > 1:
-            _announce(runtime, sock, summary)
             log.info(
                 "ready in %.2fs; starting %d workers",
                 time.perf_counter() - started,
@@ -268,7 +284,6 @@ def _serve(settings: Settings, stop: _Stop) -> int:
             _run_workers(settings, sock, log_config, stop)
         else:
             asgi = _asgi(settings, runtime)
-            _announce(runtime, sock, summary)
             config = uvicorn.Config(
                 asgi,
                 log_level="warning",

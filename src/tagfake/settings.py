@@ -48,6 +48,11 @@ class Settings:
     journal_bytes: int = 64 * 1024 * 1024
     #: ...and keeps at most this many bytes of one body (the rest is cut, its size noted).
     journal_body_bytes: int = 256 * 1024
+    # When set, every /__admin request must carry it; kept out of repr so it is never logged.
+    admin_token: str | None = field(default=None, repr=False)
+    # Host names (besides loopback names, IP addresses and `host`) the admin API answers to;
+    # "*" answers to any. A leading dot matches a domain and its subdomains.
+    allowed_hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = [v for v in self.vendors if v not in VENDORS]
@@ -83,6 +88,17 @@ class Settings:
                 f"{self.workers} workers need a store they can share: the {url.scheme} store "
                 "lives in one process; use --store sqlite:PATH (or run one worker)"
             )
+        token = self.admin_token
+        if token is not None and not (
+            token.isascii() and token.isprintable() and token.split() == [token]
+        ):
+            raise ValueError("the admin token must be printable ASCII without spaces")
+        for name in self.allowed_hosts:
+            # IP addresses are always allowed, so an entry is a name: no scheme, port or path.
+            if not name or any(c in name for c in " /:@"):
+                raise ValueError(
+                    f"allowed host {name!r}: give a host name (or *), without scheme or port"
+                )
 
     def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
@@ -119,7 +135,7 @@ def _parse(name: str, raw: str) -> object:
         if raw.lower() not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
             raise ValueError(f"TAGFAKE_{name.upper()} must be true or false, not {raw!r}")
         return raw.lower() in {"1", "true", "yes", "on"}
-    if name == "vendors":
+    if name in {"vendors", "allowed_hosts"}:
         return tuple(v.strip() for v in raw.split(",") if v.strip())
     if name in {"specs_dir", "fixtures_dir", "state_file"}:
         return Path(raw)

@@ -13,7 +13,7 @@ from tagfake.clock import rfc3339
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send
 
-_HIDDEN = {"authorization", "x-api-key", "cookie"}
+_HIDDEN = {"authorization", "x-api-key", "cookie", "x-tagfake-admin-token"}
 
 
 def _headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:

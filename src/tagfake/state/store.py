@@ -32,7 +32,8 @@ from tagfake.state.model import Entity, Namespace, Record, SetChange
 
 
 class StoreError(Exception):
-    """A change the store refuses; the transaction it happened in changes nothing."""
+    """A change the store refuses. The change is not made; an error that leaves the
+    transaction rolls all of it back."""
 
 
 class Clash(StoreError):
@@ -146,7 +147,8 @@ class TenantReader(Protocol):
         """The first `limit` entity keys of `kind` (all by default), in put order. O(answer)."""
 
     def kinds(self) -> list[str]:
-        """The entity kinds that have entities, in the order they first had one. O(answer)."""
+        """The entity kinds the tenant was loaded with or has had entities of, in that order
+        (a kind whose entities were all deleted stays). O(answer)."""
 
     def carrying(self, kind: str, tag_key: str) -> list[str]:
         """Keys of the entities of `kind` carrying the tag, in no promised order. O(answer)."""
