@@ -80,7 +80,7 @@ def test_records_handed_out_are_copies(engine: Store) -> None:
 
 def test_a_record_put_is_the_stores_own_copy(engine: Store) -> None:
     record = tag("Delta", slug="delta", meta={"x": [1]})
-    attrs = {"id": "9", "email": "d@example.com", "meta": {"y": 1}}
+    attrs: dict[str, Any] = {"id": "9", "email": "d@example.com", "meta": {"y": 1}}
     with engine.transaction(VENDOR, T) as w:
         w.put_tag("d", record)
         w.put_entity("leads", "9", attrs)
