@@ -222,12 +222,7 @@ class _Reader:
     def kinds(self) -> list[str]:
         if self.space is None:
             return []
-        rows = self.c.execute(
-            "SELECT kind FROM kinds k WHERE space = ? AND EXISTS "
-            "(SELECT 1 FROM items i WHERE i.space = k.space AND i.sort = 'e:' || k.kind) "
-            "ORDER BY seq",
-            (self.space,),
-        )
+        rows = self.c.execute("SELECT kind FROM kinds WHERE space = ? ORDER BY seq", (self.space,))
         return [kind for (kind,) in rows]
 
     def carrying(self, kind: str, tag_key: str) -> list[str]:
@@ -630,6 +625,7 @@ class SqliteStore:
         for key, record in namespace.groups.items():
             w.put_group(key, record)
         for kind, items in namespace.entities.items():
+            tx.execute("INSERT OR IGNORE INTO kinds(space, kind) VALUES (?, ?)", (space, kind))
             for key, entity in items.items():
                 w.put_entity(kind, key, entity.attrs, entity.tags)
 
