@@ -193,7 +193,9 @@ def test_clock_and_reset_through_one_worker_hold_on_the_other(server: Server) ->
 
 
 def test_the_journal_holds_both_workers_requests(server: Server) -> None:
-    httpx.delete(server.url + "/__admin/journal").raise_for_status()
+    httpx.delete(
+        server.url + "/__admin/journal", headers={"X-Tagfake-Admin": "1"}
+    ).raise_for_status()
     answers = parallel(40, lambda i: httpx.get(server.url + TAGS, headers=AUTH))
     journal = httpx.get(server.url + "/__admin/journal").json()
     assert journal["total"] == 40
