@@ -29,7 +29,7 @@ class Unlogged(list[Callable[[], None]]):
 class Table:
     """Items of one sort (a tenant's tags, or one entity kind) and their secondary indexes."""
 
-    __slots__ = ("indexes", "items", "keys", "seq", "unique")
+    __slots__ = ("indexes", "items", "keys", "next_seq", "seq", "unique")
 
     def __init__(self, indexes: tuple[Index, ...]) -> None:
         self.indexes = indexes
@@ -37,8 +37,10 @@ class Table:
         #: Per index: unique → {index key: item key}; not unique → {index key: {item key: None}}.
         self.keys: list[dict[str, Any]] = [{} for _ in indexes]
         self.unique = tuple(ix.unique for ix in indexes)
-        #: Put order of every item ever put here, to restore orders a rollback disturbed.
+        #: When each item present was first put (since its last delete), so a rollback that
+        #: puts an item back can restore the order of the table and of its buckets.
         self.seq: dict[str, int] = {}
+        self.next_seq = 0
 
     def index_values(self, record: Record) -> list[str | None]:
         return [ix.key(record) for ix in self.indexes]
@@ -75,20 +77,22 @@ class Table:
         values = self.index_values(record)
         self.check(key, values)
         old = self.items.get(key)
-        old_values = self.index_values(unpack(old)) if old is not None else [None] * len(values)
+        if old is None:
+            old_values: list[str | None] = [None] * len(values)
+            self.seq[key] = self.next_seq
+            self.next_seq += 1
+            # Logged first, so undone last: the item leaves after its index entries.
+            undo.append(lambda: self._forget(key))
+        else:
+            old_values = self.index_values(unpack(old))
+            undo.append(lambda: self.items.__setitem__(key, old))
         self.items[key] = pack(record)
-        if key not in self.seq:
-            self.seq[key] = len(self.seq)
         for i, (before, after) in enumerate(zip(old_values, values, strict=True)):
             if before != after:
                 if before is not None:
                     self._unindex(i, before, key, undo)
                 if after is not None:
                     self._index(i, after, key, undo)
-        if old is None:
-            undo.append(lambda: self._forget(key))
-        else:
-            undo.append(lambda: self.items.__setitem__(key, old))
 
     def delete(self, key: str, undo: Undo) -> Packed | None:
         old = self.items.pop(key, None)
@@ -97,14 +101,18 @@ class Table:
         for i, value in enumerate(self.index_values(unpack(old))):
             if value is not None:
                 self._unindex(i, value, key, undo)
-        undo.append(lambda: self._reinsert(key, old))
+        put_at = self.seq.pop(key)
+        # Logged last, so undone first: the item and its place are back before the index
+        # entries, whose buckets are put back in order of `seq`.
+        undo.append(lambda: self._reinsert(key, old, put_at))
         return old
 
     def _forget(self, key: str) -> None:
-        del self.items[key]
+        del self.items[key], self.seq[key]
 
-    def _reinsert(self, key: str, packed: Packed) -> None:
+    def _reinsert(self, key: str, packed: Packed, put_at: int) -> None:
         self.items[key] = packed
+        self.seq[key] = put_at
         # A dict appends: put the item back in its place (only a rollback pays for this).
         self.items = dict(sorted(self.items.items(), key=lambda kv: self.seq[kv[0]]))
 

@@ -60,7 +60,9 @@ class Index:
     """A secondary index: `key(record)` for every record of its items.
 
     Unique: at most one item per key, enforced by every put (`Clash`). Not unique: any number
-    of items per key, found earliest-put first (`*_by` answers the first, `tags_by` all).
+    of items per key, in the order they took that key, earliest first (a put that keeps an
+    item's key keeps its place; a put that changes it puts the item last under the new key).
+    `*_by` answers the first, `tags_by` all.
     `key` must be a pure function of the record, the same in every process sharing a store.
     """
 
@@ -88,11 +90,12 @@ class TenantReader(Protocol):
         """Whether `key` is a tag of this tenant. O(1)."""
 
     def tag_by(self, index: str, value: str) -> str | None:
-        """Key of the tag whose `index` key is `value` (earliest-put for a non-unique index),
-        or None. O(1)."""
+        """Key of the tag whose `index` key is `value` (for a non-unique index, the one that
+        took it first), or None. O(1)."""
 
     def tags_by(self, index: str, value: str) -> list[str]:
-        """Keys of every tag whose `index` key is `value`, earliest-put first. O(answer)."""
+        """Keys of every tag whose `index` key is `value`, in the order they took it.
+        O(answer)."""
 
     def tag_count(self) -> int:
         """How many tags the tenant has. O(1)."""
@@ -134,8 +137,8 @@ class TenantReader(Protocol):
         O(its tags)."""
 
     def entity_by(self, kind: str, index: str, value: str) -> str | None:
-        """Key of the entity of `kind` whose `index` key is `value` (earliest-put for a
-        non-unique index), or None. O(1)."""
+        """Key of the entity of `kind` whose `index` key is `value` (for a non-unique index,
+        the one that took it first), or None. O(1)."""
 
     def entity_count(self, kind: str) -> int:
         """How many entities of `kind` the tenant has. O(1)."""
