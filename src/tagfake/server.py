@@ -32,6 +32,7 @@ from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import Multiprocess
 
 from tagfake.app import create_app
+from tagfake.connections import guarded_protocol
 from tagfake.pipeline.access_log import AccessLog, JsonFormatter, json_line, utc_now
 from tagfake.pipeline.admin_guard import is_loopback_host
 from tagfake.runtime import Runtime
@@ -238,6 +239,14 @@ def worker_app() -> Any:
     return _asgi(settings, runtime)
 
 
+def __getattr__(name: str) -> Any:
+    """`WorkerHTTPProtocol`: in a worker, uvicorn's HTTP protocol with the request deadline of
+    the settings the serving process handed down (uvicorn imports it by name)."""
+    if name == "WorkerHTTPProtocol":
+        return guarded_protocol(settings_from_json(os.environ[WORKER_SETTINGS]).body_timeout)
+    raise AttributeError(name)
+
+
 def _run_workers(settings: Settings, sock: socket.socket, log_config: Any, stop: _Stop) -> None:
     os.environ[WORKER_SETTINGS] = settings_to_json(settings)
     config = uvicorn.Config(
@@ -249,6 +258,10 @@ def _run_workers(settings: Settings, sock: socket.socket, log_config: Any, stop:
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=1,
+        # By name: the config goes to each spawned worker, and a class made at run time
+        # (the one with the request deadline) cannot be pickled; see __getattr__ below.
+        http="tagfake.server:WorkerHTTPProtocol",
+        limit_concurrency=settings.max_connections,
     )
     # uvicorn's supervisor: spawns the workers on our socket, restarts one that dies, and
     # stops them all on SIGTERM/SIGINT (its own handlers, while it runs).
@@ -291,6 +304,8 @@ def _serve(settings: Settings, stop: _Stop) -> int:
                 access_log=False,
                 lifespan="on",
                 timeout_graceful_shutdown=1,
+                http=guarded_protocol(settings.body_timeout),
+                limit_concurrency=settings.max_connections,
             )
             server = uvicorn.Server(config)
             stop.server = server

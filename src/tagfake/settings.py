@@ -48,6 +48,11 @@ class Settings:
     journal_bytes: int = 64 * 1024 * 1024
     #: ...and keeps at most this many bytes of one body (the rest is cut, its size noted).
     journal_body_bytes: int = 256 * 1024
+    # Seconds a client has to send a request's headers, and then its body: slower ones get the
+    # vendor's 400 (or, before the headers are complete, a bare 408) and their connection closes.
+    body_timeout: float = 5.0
+    # Open connections served at once (uvicorn's limit_concurrency); more are answered 503.
+    max_connections: int = 1000
     # When set, every /__admin request must carry it; kept out of repr so it is never logged.
     admin_token: str | None = field(default=None, repr=False)
     # Host names (besides loopback names, IP addresses and `host`) the admin API answers to;
@@ -88,6 +93,10 @@ class Settings:
                 f"{self.workers} workers need a store they can share: the {url.scheme} store "
                 "lives in one process; use --store sqlite:PATH (or run one worker)"
             )
+        if not 0 < self.body_timeout <= 3600:
+            raise ValueError("body_timeout must be more than 0 and at most 3600 seconds")
+        if self.max_connections < 1:
+            raise ValueError("max_connections must be >= 1")
         token = self.admin_token
         if token is not None and not (
             token.isascii() and token.isprintable() and token.split() == [token]
@@ -116,7 +125,15 @@ class Settings:
         return cls(**values)  # type: ignore[arg-type]
 
 
+_INTEGERS = {"port", "max_body_bytes", "max_json_depth", "seed", "journal_size", "max_connections"}
+
+
 def _parse(name: str, raw: str) -> object:
+    if name == "body_timeout":
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"TAGFAKE_BODY_TIMEOUT must be a number, not {raw!r}") from None
     if name in {
         "port",
         "max_body_bytes",
@@ -126,6 +143,7 @@ def _parse(name: str, raw: str) -> object:
         "journal_bytes",
         "journal_body_bytes",
         "workers",
+        "max_connections",
     }:
         try:
             return int(raw)
