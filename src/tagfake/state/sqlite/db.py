@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,16 +100,17 @@ CREATE TABLE IF NOT EXISTS unique_keys (
     key TEXT NOT NULL,
     PRIMARY KEY (space, sort, ix, value)
 ) WITHOUT ROWID;
--- A non-unique index: every item under an index key, earliest put (seq) first.
+-- A non-unique index: every item under an index key, in the order they took it (`took`).
 CREATE TABLE IF NOT EXISTS index_keys (
     space INTEGER NOT NULL,
     sort TEXT NOT NULL,
     ix TEXT NOT NULL,
     value TEXT NOT NULL,
-    seq INTEGER NOT NULL,
+    took INTEGER NOT NULL,
     key TEXT NOT NULL,
-    PRIMARY KEY (space, sort, ix, value, seq)
+    PRIMARY KEY (space, sort, ix, value, took)
 ) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS index_keys_of_item ON index_keys (space, sort, ix, key);
 -- Which entity carries which tag, in the order the entity got them; by tag for the cascades
 -- and the live counts.
 CREATE TABLE IF NOT EXISTS entity_tags (
@@ -171,10 +173,10 @@ class Database:
 
     def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: no implicit transactions; every one below is explicit.
-        conn = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=True, timeout=BUSY_TIMEOUT_MS / 1000
-        )
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=True, timeout=0)
+        # No busy handler: `_begin_immediate` waits for the write lock itself. Readers never
+        # wait in WAL mode; a checkpoint here is PASSIVE and never blocks anyone.
+        conn.execute("PRAGMA busy_timeout = 0")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         return conn
@@ -190,13 +192,30 @@ class Database:
         # a writer that finds the file locked sleeps in SQLite's busy handler (1, 2, 5 ... 100
         # ms), which under a thread pool's worth of writers costs far more than the wait.
         with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
+            self._begin_immediate(conn)
             try:
                 yield conn
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    @staticmethod
+    def _begin_immediate(conn: sqlite3.Connection) -> None:
+        """Take the write lock, waiting for another process's transaction to commit.
+
+        SQLite's own busy handler sleeps at least a millisecond per try, growing to 100 ms;
+        the writers here hold the lock for well under a millisecond, so poll more often."""
+        pause, deadline = 0.00005, time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.002)
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

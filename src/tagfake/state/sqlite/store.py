@@ -108,7 +108,7 @@ class _Reader:
             return [] if row is None else [row[0]]
         rows = self.c.execute(
             "SELECT key FROM index_keys WHERE space = ? AND sort = ? AND ix = ? AND value = ? "
-            "ORDER BY seq",
+            "ORDER BY took",
             (self.space, sort, index, value),
         )
         return [key for (key,) in rows]
@@ -320,11 +320,12 @@ class _Writer(_Reader):
                 "INSERT INTO unique_keys(space, sort, ix, value, key) VALUES (?, ?, ?, ?, ?)",
                 (self.space, sort, ix.name, value, key),
             )
-        else:
+        else:  # last under its key: the order items took it
             self.c.execute(
-                "INSERT INTO index_keys(space, sort, ix, value, seq, key) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (self.space, sort, ix.name, value, seq, key),
+                "INSERT INTO index_keys(space, sort, ix, value, took, key) "
+                "SELECT ?1, ?2, ?3, ?4, coalesce(max(took), 0) + 1, ?5 FROM index_keys "
+                "WHERE space = ?1 AND sort = ?2 AND ix = ?3 AND value = ?4",
+                (self.space, sort, ix.name, value, key),
             )
 
     def _unindex(self, sort: str, ix: Index, value: str, key: str, seq: int) -> None:
@@ -335,9 +336,8 @@ class _Writer(_Reader):
             )
         else:
             self.c.execute(
-                "DELETE FROM index_keys "
-                "WHERE space = ? AND sort = ? AND ix = ? AND value = ? AND seq = ?",
-                (self.space, sort, ix.name, value, seq),
+                "DELETE FROM index_keys WHERE space = ? AND sort = ? AND ix = ? AND key = ?",
+                (self.space, sort, ix.name, key),
             )
 
     def _delete(self, sort: str, key: str) -> bool:
@@ -548,7 +548,7 @@ class SqliteStore:
                             )
                         else:
                             tx.execute(
-                                "INSERT INTO index_keys(space, sort, ix, value, seq, key) "
+                                "INSERT INTO index_keys(space, sort, ix, value, took, key) "
                                 "VALUES (?, ?, ?, ?, ?, ?)",
                                 (space, sort, ix.name, value, seq, key),
                             )
