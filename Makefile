@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # The browser tests drive Debian's chromium (Playwright never downloads a browser here).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: serve test lint typecheck check bench contract container-test clean
+.PHONY: serve test lint typecheck check bench contract container-test screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ bench: $(STAMP)
 contract: $(STAMP)
 	@test -n "$(TAGFAKE_URL)" || { echo "set TAGFAKE_URL to the server to check"; exit 2; }
 	$(BIN)/tagfake contract --base-url "$(TAGFAKE_URL)" $(ARGS)
+
+screenshots: $(STAMP) $(CHROMIUM)
+	$(BIN)/python scripts/screenshots.py
 
 container-test: $(STAMP)
 	bash scripts/container-test.sh

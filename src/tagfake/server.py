@@ -57,6 +57,7 @@ def banner(runtime: Runtime, base: str, state: str | None = None) -> str:
         lines.append(f"store: {state}")
     if settings.workers > 1:
         lines.append(f"workers: {settings.workers} (X-Tagfake-Worker names the one that answered)")
+    lines.append(f"dashboard: {base}/__admin/ui/   (each spec in Swagger UI at <base URL>/ui/)")
     lines.append(f"validation: {settings.validation}; stop with Ctrl-C or SIGTERM")
     return "\n".join(lines)
 

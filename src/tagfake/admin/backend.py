@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tagfake import __version__
+from tagfake.admin import browse
 from tagfake.admin.faults import FaultSpecError
 from tagfake.admin.journal import JournalQuery
 from tagfake.clock import ClockRangeError, rfc3339
@@ -121,6 +122,86 @@ class AdminBackend:
         for slug, fixture in fixtures.items():  # vendors the snapshot does not speak for
             self.rt.apply_fixture(slug, fixture)
         return {"imported": {"tenants": len(doc["namespaces"])}}
+
+    def overview(self) -> dict[str, Any]:
+        """What the dashboard's first page shows: health, and per vendor its tenants and counts."""
+        rt = self.rt
+        vendors: dict[str, Any] = {}
+        for slug, v in rt.vendors.items():
+            tenants = []
+            for tenant in sorted(rt.store.tenants(slug)):
+                with rt.store.read(slug, tenant) as r:
+                    entities = {kind: r.entity_count(kind) for kind in r.kinds()}
+                    tags = r.tag_count()
+                tenants.append(
+                    {
+                        "tenant": tenant,
+                        "credentials": rt.store.credentials(slug, tenant),
+                        "tags": tags,
+                        "entities": entities,
+                    }
+                )
+            vendors[slug] = {
+                "mount": v.mount_path(rt.settings.single_vendor),
+                "tenants": tenants,
+                "scenarios": self.scenarios(slug),
+                "operations": sorted(rt.contracts[slug].operations),
+            }
+        return {**self.health(), "vendors": vendors, **self.faults(), "clock": self.clock()}
+
+    def scenarios(self, vendor: str) -> list[str]:
+        self._vendor(vendor)
+        folder = self.rt.settings.fixtures_dir / vendor
+        return sorted(p.stem for p in folder.glob("*.yaml"))
+
+    def _tenant(self, vendor: str, tenant: str) -> None:
+        self._vendor(vendor)
+        if tenant not in self.rt.store.tenants(vendor):
+            raise NotFound("Tenant", f"{vendor} has no tenant {tenant!r}")
+
+    def tag_page(self, vendor: str, tenant: str, q: browse.PageQuery) -> dict[str, Any]:
+        """One page of a tenant's tags, each with how many entities carry it."""
+        self._tenant(vendor, tenant)
+        with self.rt.store.read(vendor, tenant) as r:
+            total = r.tag_count()
+            keys, records = r.tag_keys(), r.tag_records()
+        # Matched and sorted outside the read, so a large tenant's page holds up no request;
+        # then a second, short read for the page itself.
+        matched, wanted = browse.page_keys(zip(keys, records, strict=True), q)
+        with self.rt.store.read(vendor, tenant) as r:
+            page = [(k, t) for k in wanted if (t := r.tag(k)) is not None]
+            carried = browse.carriers(r, [k for k, _ in page])
+        return {
+            "vendor": vendor,
+            "tenant": tenant,
+            "total": total,
+            "matched": matched,
+            "columns": browse.columns([t for _, t in page]),
+            "tags": [{**t, "_key": k, "_carriers": carried[k]} for k, t in page],
+        }
+
+    def entity_page(
+        self, vendor: str, tenant: str, q: browse.PageQuery, tag: str | None = None
+    ) -> dict[str, Any]:
+        """One page of a tenant's entities (of every kind), optionally only those carrying `tag`,
+        each with its tags as (key, label)."""
+        self._tenant(vendor, tenant)
+        with self.rt.store.read(vendor, tenant) as r:
+            found = browse.ordered_entities(browse.entities_of(r, tag), q)
+            entities = []
+            for kind, key, e in found[q.offset : q.offset + q.limit]:
+                labels = [(t, browse.label(t_rec) if (t_rec := r.tag(t)) else t) for t in e.tags]
+                entities.append({"kind": kind, "id": key, "attrs": e.attrs, "tags": labels})
+            tag_rec = r.tag(tag) if tag is not None else None
+            tag_label = browse.label(tag_rec) if tag_rec is not None else None
+        return {
+            "vendor": vendor,
+            "tenant": tenant,
+            "tag": tag,
+            "tag_label": tag_label,
+            "matched": len(found),
+            "entities": entities,
+        }
 
     def journal(self, query: JournalQuery) -> dict[str, Any]:
         return self.rt.journal.query(query)

@@ -10,12 +10,62 @@ from __future__ import annotations
 
 import json
 import struct
+from dataclasses import dataclass
 from typing import Any
 
 from tagfake.state.harness import JournalFilter, JournalRecord, JournalStore, MemoryJournalStore
 from tagfake.text import has_lone_surrogate
 
-JournalQuery = JournalFilter
+
+def breaks_contract(entry: dict[str, Any]) -> bool:
+    """An answer that broke the spec, or (`tagfake proxy`) a request or upstream answer that did,
+    or an upstream answer the fake's differs from."""
+    if entry["violations"]:
+        return True
+    proxy = entry.get("proxy") or {}
+    return bool(
+        proxy.get("request_violations")
+        or proxy.get("answer_violations")
+        or (proxy.get("comparison") or {}).get("differences")
+    )
+
+
+@dataclass(frozen=True)
+class JournalQuery:
+    vendor: str | None = None
+    tenant: str | None = None
+    operation: str | None = None
+    method: str | None = None
+    path: str | None = None
+    status: int | None = None
+    limit: int | None = None
+    #: Only entries recorded after this id (a live view asking for what is new).
+    after: int | None = None
+    #: A status class: 2 for 2xx, 4 for 4xx, 0 for dropped connections.
+    status_class: int | None = None
+    violations_only: bool = False
+
+    def accepts(self, entry: dict[str, Any]) -> bool:
+        """The filters a store does not apply itself, on a decoded entry."""
+        return (
+            (self.after is None or entry["id"] > self.after)
+            and (self.status_class is None or entry["status"] // 100 == self.status_class)
+            and (not self.violations_only or breaks_contract(entry))
+        )
+
+    def for_store(self) -> JournalFilter:
+        """What the store filters on; the limit too, unless decoded entries are filtered after."""
+        rest = self.after is not None or self.status_class is not None or self.violations_only
+        return JournalFilter(
+            self.vendor,
+            self.tenant,
+            self.operation,
+            self.method,
+            self.path,
+            self.status,
+            None if rest else self.limit,
+        )
+
 
 DEFAULT_BYTES = 64 * 1024 * 1024
 DEFAULT_BODY_LIMIT = 256 * 1024
@@ -77,9 +127,12 @@ class Journal:
         )
 
     def query(self, q: JournalQuery) -> dict[str, Any]:
-        page = self.store.query(q)
+        page = self.store.query(q.for_store())
+        entries = [e for e in (decode(i, r.blob) for i, r in page.records) if q.accepts(e)]
+        if q.limit is not None:
+            entries = entries[-q.limit :]
         return {
-            "entries": [decode(i, r.blob) for i, r in page.records],
+            "entries": entries,
             "total": page.total,
             "dropped": page.dropped,
             "capacity": self.capacity,

@@ -1,7 +1,31 @@
-"""State: the store interface, namespaced by (vendor, tenant), and its in-memory implementation."""
+"""State: the store interface (items and declared indexes of one vendor's tenant) and its
+in-memory engine."""
 
 from tagfake.state.memory import MemoryStore
-from tagfake.state.model import Entity, Namespace, Record
-from tagfake.state.store import Store
+from tagfake.state.model import Entity, Namespace, Record, SetChange
+from tagfake.state.store import (
+    Clash,
+    Index,
+    Layout,
+    Missing,
+    Store,
+    StoreError,
+    TenantReader,
+    TenantWriter,
+)
 
-__all__ = ["Entity", "MemoryStore", "Namespace", "Record", "Store"]
+__all__ = [
+    "Clash",
+    "Entity",
+    "Index",
+    "Layout",
+    "MemoryStore",
+    "Missing",
+    "Namespace",
+    "Record",
+    "SetChange",
+    "Store",
+    "StoreError",
+    "TenantReader",
+    "TenantWriter",
+]

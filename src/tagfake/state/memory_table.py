@@ -2,8 +2,9 @@
 entity kind) and their secondary indexes, every change logged so that it can be undone.
 
 A unique index is a dict (index key → item key); a non-unique one an insertion-ordered bucket
-per index key, so its earliest item is found in O(1). `seq` keeps the put order of every item,
-so a rollback that puts an item back restores the order of the table and of its buckets.
+per index key (item key → when it took the key), so its earliest item is found in O(1). `seq`
+keeps when each item present was put, so a rollback that puts a deleted item back restores the
+table's order; a bucket's own numbers restore the bucket's.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ class Table:
     def __init__(self, indexes: tuple[Index, ...]) -> None:
         self.indexes = indexes
         self.items: dict[str, Packed] = {}
-        #: Per index: unique → {index key: item key}; not unique → {index key: {item key: None}}.
+        #: Per index: unique → {index key: item key}; not unique → {index key: {item key: when
+        #: it took that key}}, a bucket in the order its items took the key.
         self.keys: list[dict[str, Any]] = [{} for _ in indexes]
         self.unique = tuple(ix.unique for ix in indexes)
         #: When each item present was first put (since its last delete), so a rollback that
@@ -102,8 +104,7 @@ class Table:
             if value is not None:
                 self._unindex(i, value, key, undo)
         put_at = self.seq.pop(key)
-        # Logged last, so undone first: the item and its place are back before the index
-        # entries, whose buckets are put back in order of `seq`.
+        # Logged last, so undone first: the item is back before its index entries.
         undo.append(lambda: self._reinsert(key, old, put_at))
         return old
 
@@ -122,9 +123,9 @@ class Table:
             keys[value] = key
             undo.append(lambda: keys.__delitem__(value))
             return
-        bucket = keys.setdefault(value, {})
-        bucket[key] = None
-        undo.append(lambda: self._drop_from_bucket(i, value, key))
+        keys.setdefault(value, {})[key] = self.next_seq
+        self.next_seq += 1
+        undo.append(lambda: self._leave_bucket(i, value, key))
 
     def _unindex(self, i: int, value: str, key: str, undo: Undo) -> None:
         keys = self.keys[i]
@@ -132,16 +133,21 @@ class Table:
             del keys[value]
             undo.append(lambda: keys.__setitem__(value, key))
             return
-        self._drop_from_bucket(i, value, key)
-        undo.append(lambda: self._restore_to_bucket(i, value, key))
+        took = self._drop_from_bucket(i, value, key)
+        undo.append(lambda: self._restore_to_bucket(i, value, key, took))
 
-    def _drop_from_bucket(self, i: int, value: str, key: str) -> None:
+    def _leave_bucket(self, i: int, value: str, key: str) -> None:
+        self._drop_from_bucket(i, value, key)
+
+    def _drop_from_bucket(self, i: int, value: str, key: str) -> int:
         bucket = self.keys[i][value]
-        del bucket[key]
+        took: int = bucket.pop(key)
         if not bucket:
             del self.keys[i][value]
+        return took
 
-    def _restore_to_bucket(self, i: int, value: str, key: str) -> None:
+    def _restore_to_bucket(self, i: int, value: str, key: str, took: int) -> None:
         bucket = self.keys[i].setdefault(value, {})
-        bucket[key] = None
-        self.keys[i][value] = dict.fromkeys(sorted(bucket, key=self.seq.__getitem__))
+        bucket[key] = took
+        # A dict appends: put the key back in its place (only a rollback pays for this).
+        self.keys[i][value] = dict(sorted(bucket.items(), key=lambda kv: kv[1]))
