@@ -282,6 +282,9 @@ def _serve(settings: Settings, stop: _Stop) -> int:
         return 2
     try:
         summary = runtime.start_state()
+        # The app of a single worker is built before the socket is bound: a spec it cannot
+        # compile is refused without a port ever having been taken.
+        asgi: Any = _asgi(settings, runtime) if settings.workers == 1 else None
         sock = _listen(settings)
         if sock is None:
             return 2
@@ -297,7 +300,6 @@ def _serve(settings: Settings, stop: _Stop) -> int:
             )
             _run_workers(settings, sock, log_config, stop)
         else:
-            asgi = _asgi(settings, runtime)
             config = uvicorn.Config(
                 asgi,
                 log_level="warning",
