@@ -160,9 +160,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_parser(sub)
     from tagfake.contract.cli import register as register_contract
+    from tagfake.proxy.cli import register as register_proxy
     from tagfake.testing.cli import register as register_admin
 
     register_contract(sub)
+    register_proxy(sub)
     register_admin(sub)
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", cmd_serve)

@@ -12,15 +12,14 @@ from starlette.concurrency import run_in_threadpool
 from tagfake.clock import rfc3339
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send
-
-_HIDDEN = {"authorization", "x-api-key", "cookie", "x-tagfake-admin-token"}
+from tagfake.redact import PLAIN
 
 
 def _headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for k, v in pairs:
         name = bytes(k).decode("latin-1").lower()
-        out[name] = "***" if name in _HIDDEN else bytes(v).decode("latin-1")
+        out[name] = PLAIN.header(name, bytes(v).decode("latin-1"))
     return out
 
 
@@ -56,7 +55,7 @@ class JournalRecorder:
                     "operation_id": call.operation.operation_id if call.operation else None,
                     "method": scope["method"].upper(),
                     "path": scope["path"],
-                    "query": scope.get("query_string", b"").decode("latin-1"),
+                    "query": PLAIN.query(scope.get("query_string", b"").decode("latin-1")),
                     # 0: the connection was dropped (a fault) before any answer.
                     "status": answer["status"],
                     "request": {"headers": _headers(scope.get("headers", []))},
@@ -66,6 +65,8 @@ class JournalRecorder:
                     "duration_ms": round((time.perf_counter() - started) * 1000, 3),
                     # Which process answered, when several workers serve one port.
                     "worker": os.getpid(),
+                    # `tagfake proxy`: the upstream's answer, request violations, differences.
+                    **({"proxy": call.proxy} if call.proxy is not None else {}),
                 },
                 call.raw_body,
                 answer["body"],
