@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tagfake import core
-from tagfake.state.model import Namespace
+from tagfake.state.store import Index, Layout, TenantReader
+from tagfake.vendors.zapini import backend as zapini_backend
 from tagfake.vendors.zapini import rules
 
 from .helpers import ZAPINI_TOKEN, Upstream, running_proxy
@@ -25,13 +25,17 @@ def report_of(tmp_path: Path) -> dict[str, Any]:
     return doc
 
 
+#: The store's name index of an upstream that compares names case-sensitively.
+CASE_SENSITIVE = Layout(tag_indexes=(Index("name", lambda t: str(t["name"])),))
+
+
 def _case_sensitive_names(
-    ns: Namespace, body: Any, errors: dict[str, list[str]], own_key: str | None, pending: Any
+    r: TenantReader, body: Any, errors: dict[str, list[str]], own_key: str | None, pending: Any
 ) -> None:
     """ZapiniBackend._check with names compared case-sensitively (the spec assumes not)."""
     if "name" not in errors and isinstance(body, dict) and "name" in body:
         name = rules.trim(body["name"])
-        clash = core.find_tag(ns, lambda t: t["name"] == name)
+        clash = r.tag_by("name", name)
         if clash is not None and clash != own_key:
             errors["name"] = [rules.taken("name")]
     if errors:
@@ -41,10 +45,21 @@ def _case_sensitive_names(
 
 
 def test_upstream_answering_a_rule_differently_is_named_with_both_answers(
-    fresh_upstream: Upstream, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fresh_upstream: Upstream,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     # Test-only: this upstream compares tag names case-sensitively (the spec assumes not).
     monkeypatch.setattr(fresh_upstream.runtime.backends["zapini"], "_check", _case_sensitive_names)
+    store = fresh_upstream.runtime.store
+    store.declare("zapini", CASE_SENSITIVE)
+
+    def case_insensitive_again() -> None:  # the upstream serves the module's other tests
+        fresh_upstream.admin("POST", "/reset")  # its "VIP" and "vip" would clash
+        store.declare("zapini", zapini_backend.LAYOUT)
+
+    request.addfinalizer(case_insensitive_again)
     with running_proxy("zapini", fresh_upstream.url("zapini"), tmp_path, shadow=True) as proxy:
         same = httpx.post(
             f"{proxy.url}/api/v1/tags", headers=Z, json={"name": "Brand new", "color": "#101010"}

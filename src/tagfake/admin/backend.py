@@ -187,9 +187,12 @@ class AdminBackend:
         each with its tags as (key, label)."""
         self._tenant(vendor, tenant)
         with self.rt.store.read(vendor, tenant) as r:
-            found = browse.ordered_entities(browse.entities_of(r, tag), q)
+            found = browse.ordered_entities(r, q, tag)
             entities = []
-            for kind, key, e in found[q.offset : q.offset + q.limit]:
+            for kind, key in found[q.offset : q.offset + q.limit]:
+                e = r.entity(kind, key)
+                if e is None:
+                    continue
                 labels = [(t, browse.label(t_rec) if (t_rec := r.tag(t)) else t) for t in e.tags]
                 entities.append({"kind": kind, "id": key, "attrs": e.attrs, "tags": labels})
             tag_rec = r.tag(tag) if tag is not None else None

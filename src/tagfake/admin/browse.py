@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from tagfake.state.model import Entity, Record
+from tagfake.state.model import Record
 from tagfake.state.store import TenantReader
 
 #: The fields a tag's label may live in, by vendor: healvi calls it `title`, the others `name`.
@@ -82,30 +82,20 @@ def _entity_order(kind: str, key: str) -> tuple[str, int, str]:
     return (kind, int(key), "") if key.isdigit() else (kind, -1, key.casefold())
 
 
-def entities_of(r: TenantReader, tag: str | None) -> list[tuple[str, str, Entity]]:
-    """(kind, key, entity) of every entity, or of those carrying `tag` (from its carriers)."""
-    if tag is None:
-        return [(kind, key, e) for kind in r.kinds() for key, e in r.entities(kind)]
-    return [
-        (kind, key, e)
-        for kind in r.kinds()
-        for key in r.carrying(kind, tag)
-        if (e := r.entity(kind, key)) is not None
-    ]
-
-
-def ordered_entities(
-    entities: list[tuple[str, str, Entity]], q: PageQuery
-) -> list[tuple[str, str, Entity]]:
-    """The entities matching `q.search`, by kind and id."""
+def ordered_entities(r: TenantReader, q: PageQuery, tag: str | None) -> list[tuple[str, str]]:
+    """(kind, key) of the entities matching `q.search` and carrying `tag` (if given: from the
+    tag's carriers), by kind and id. Only a search reads the entities themselves."""
     needle = q.search.strip().casefold()
-    found = [
-        (_entity_order(kind, key), kind, key, e)
-        for kind, key, e in entities
-        if not needle or needle in key.casefold() or needle in _text(e.attrs)
-    ]
-    found.sort(key=lambda f: f[0], reverse=q.descending)
-    return [(kind, key, e) for _, kind, key, e in found]
+    found = []
+    for kind in r.kinds():
+        for key in r.entity_keys(kind) if tag is None else r.carrying(kind, tag):
+            if needle and needle not in key.casefold():
+                e = r.entity(kind, key)
+                if e is None or needle not in _text(e.attrs):
+                    continue
+            found.append((_entity_order(kind, key), kind, key))
+    found.sort(reverse=q.descending)
+    return [(kind, key) for _, kind, key in found]
 
 
 def columns(records: list[Record], first: tuple[str, ...] = ("id",)) -> list[str]:

@@ -20,6 +20,7 @@ from tagfake.pipeline.call import Call
 from tagfake.pipeline.http import Scope, headers_dict
 from tagfake.proxy.upstream import UpstreamFailed
 from tagfake.proxy.world import Exchange, World, shallowest
+from tagfake.state.store import Clash
 
 if TYPE_CHECKING:
     from tagfake.proxy.shadow import Shadow
@@ -191,10 +192,16 @@ class Importer:
         fresh, _ = rt.vendors[self.vendor].load_tenant(doc, name, rt)
         with rt.store.transaction(self.vendor, name) as live:
             for key, tag in fresh.tags.items():
-                live.tags.setdefault(key, tag)
+                if not live.has_tag(key):
+                    try:
+                        live.put_tag(key, tag)
+                    except Clash as exc:  # the shadow has another tag by that name or slug
+                        log.warning("shadow import for %s: tag %s skipped: %s", name, key, exc)
             for key, group in fresh.groups.items():
-                live.groups.setdefault(key, group)
+                if live.group(key) is None:
+                    live.put_group(key, group)
             for kind, items in fresh.entities.items():
-                into = live.kind(kind)
                 for key, entity in items.items():
-                    into.setdefault(key, entity)
+                    if not live.has_entity(kind, key):
+                        carried = [t for t in entity.tags if live.has_tag(t)]
+                        live.put_entity(kind, key, entity.attrs, carried)
