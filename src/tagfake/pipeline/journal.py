@@ -86,9 +86,10 @@ class JournalRecorder:
                 answer["size"] += len(chunk)
                 if len(answer["body"]) <= limit:  # the journal keeps no more than its limit
                     answer["body"] += chunk[: limit + 1 - len(answer["body"])]
-                if not message.get("more_body", False):
+                if not message.get("more_body", False) and call.proxy is None:
                     # Journaled before the answer's last byte leaves: a client that reads the
-                    # journal once it has its answer finds the entry there.
+                    # journal once it has its answer finds the entry there. (`tagfake proxy`
+                    # adds what it observed of the answer after sending it: recorded last.)
                     await record()
             await send(message)
 
