@@ -2,6 +2,7 @@
 with the tenant's size (lists aside), measured through the whole HTTP app.
 
     .venv/bin/python bench/store_costs.py                       # memory store, 100 / 10k / 100k
+    .venv/bin/python bench/store_costs.py --engines memory,sqlite
     .venv/bin/python bench/store_costs.py --sizes 100,1000 --repeat 31 --list-repeat 5
     .venv/bin/python bench/store_costs.py --engines memory --no-write
 
@@ -53,11 +54,12 @@ SYNC_POOL = 10
 CHUNK = 1000
 
 
-def engines() -> dict[str, Callable[[Path], Any]]:
-    """Store engines by name; each factory gets a fresh folder of its own."""
-    from tagfake.state.memory import MemoryStore
-
-    return {"memory": lambda folder: MemoryStore(seed=1)}
+def engines() -> dict[str, Callable[[Path], str]]:
+    """Store engines by name: the store URL of each, given a fresh folder of its own."""
+    return {
+        "memory": lambda folder: "memory",
+        "sqlite": lambda folder: f"sqlite:{folder / 'bench.db'}",
+    }
 
 
 # -- the child: one engine, one size ----------------------------------------------------------
@@ -223,8 +225,8 @@ async def measure(engine: str, size: int, repeat: int, list_repeat: int) -> dict
     from tagfake.settings import Settings
 
     folder = Path(tempfile.mkdtemp(prefix="tagfake-bench-"))
-    settings = Settings(seed=1)
-    runtime = Runtime.build(settings, store=engines()[engine](folder))
+    settings = Settings(seed=1, store=engines()[engine](folder))
+    runtime = Runtime.build(settings)
     runtime.load_fixtures()
     app = create_app(settings, runtime)
     gc.collect()

@@ -139,7 +139,7 @@ else
   done
 fi
 [ "${#vendors[@]}" -gt 0 ] || die "no vendor implemented in src/tagfake/vendors"
-env_args=(-e TAGFAKE_LOG_FORMAT=json -e TAGFAKE_STATE_FILE=/data/state.json)
+env_args=(-e TAGFAKE_LOG_FORMAT=json -e TAGFAKE_STORE=sqlite:/data/tagfake.db)
 if [ "${#vendors[@]}" -lt "${#ALL_VENDORS[@]}" ]; then
   joined=$(IFS=,; echo "${vendors[*]}")
   log "serving $joined only (the other vendors are not in this tree yet)"

@@ -52,6 +52,23 @@ VALID_BODIES: dict[tuple[str, str], Any] = {
     ("admin", "addFault"): {"effect": {"kind": "status", "status": 503}, "match": {"tenant": "x"}},
     ("admin", "setClock"): {"freeze": True},
     ("admin", "setRateLimits"): {"enabled": False},
+    ("admin", "importState"): {
+        "format": "tagfake-state/1",
+        "counters": {"healvi:tag": 3},
+        "vendors": ["zapini"],
+        "namespaces": [
+            {
+                "vendor": "zapini",
+                "tenant": "acme",
+                "credentials": ["sk_acme_4f9d2c7b1e8a6035d2b9c4e7f1a8d3b6"],
+                "data": {
+                    "tags": {"t1": {"id": "t1", "name": "VIP", "color": "#000000"}},
+                    "groups": {},
+                    "entities": {"conversations": {"c1": {"attrs": {"id": "c1"}, "tags": ["t1"]}}},
+                },
+            }
+        ],
+    },
 }
 
 

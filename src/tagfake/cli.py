@@ -30,7 +30,34 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "enforce turns a breach into the vendor's 500",
     )
     p.add_argument("--seed", type=int, help="make generated ids reproducible")
-    p.add_argument("--state-file", dest="state_file", help="keep state across restarts")
+    p.add_argument(
+        "--store",
+        help="where the state lives: memory (default; one process) or sqlite:PATH (a file: "
+        "kept across restarts and kill -9, shared by --workers)",
+    )
+    p.add_argument(
+        "--state-file",
+        dest="state_file",
+        metavar="PATH",
+        help="another name for --store sqlite:PATH",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes on one port (default 1; more need --store sqlite:PATH)",
+    )
+    p.add_argument(
+        "--journal-bytes",
+        dest="journal_bytes",
+        type=int,
+        help="the journal keeps its newest entries within this many bytes (default 64 MiB)",
+    )
+    p.add_argument(
+        "--journal-body-bytes",
+        dest="journal_body_bytes",
+        type=int,
+        help="the journal keeps at most this many bytes of one body (default 256 KiB)",
+    )
     p.add_argument(
         "--log-format",
         dest="log_format",
@@ -84,7 +111,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
             "fixtures_dir",
             "validation",
             "seed",
+            "store",
             "state_file",
+            "workers",
+            "journal_bytes",
+            "journal_body_bytes",
             "log_format",
             "rate_limits",
             "body_timeout",

@@ -2,12 +2,16 @@
 
 Its time stays within [EARLIEST, LATEST], so every moment it shows is a four-digit-year RFC 3339
 timestamp and `now()` cannot overflow Python's datetime. A change that would leave that range
-is refused as a whole (ClockRangeError) and changes nothing."""
+is refused as a whole (ClockRangeError) and changes nothing.
+
+Its state (frozen or not, the offset) lives in the engine's `ClockStore`, so every worker of a
+server tells the same time and sees a change made through any of them."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
+
+from tagfake.state.harness import ClockState, ClockStore, MemoryClockStore
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
@@ -42,23 +46,18 @@ def _shifted(moment: datetime, seconds: float) -> datetime:
 
 
 class Clock:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._frozen_at: datetime | None = None
-        self._offset = timedelta()
-
-    def _now(self) -> datetime:
-        if self._frozen_at is not None:
-            return self._frozen_at
-        real = datetime.now(UTC)
-        # Real time keeps running after an offset was checked; it never runs past LATEST.
-        if self._offset > LATEST - real:
-            return LATEST
-        return real + self._offset
+    def __init__(self, store: ClockStore | None = None) -> None:
+        self.store: ClockStore = store or MemoryClockStore()
 
     def now(self) -> datetime:
-        with self._lock:
-            return self._now()
+        state = self.store.get()
+        if state.frozen_at is not None:
+            return state.frozen_at
+        real = datetime.now(UTC)
+        # Real time keeps running after an offset was checked; it never runs past LATEST.
+        if state.offset > LATEST - real:
+            return LATEST
+        return real + state.offset
 
     def set(
         self,
@@ -69,8 +68,9 @@ class Clock:
         advance_seconds: float | None = None,
     ) -> None:
         """Release, then freeze (now or `at`), then advance, all or nothing."""
-        with self._lock:
-            frozen_at, offset = self._frozen_at, self._offset
+
+        def change(state: ClockState) -> ClockState:
+            frozen_at, offset = state.frozen_at, state.offset
             if release:
                 frozen_at, offset = None, timedelta()
             real = datetime.now(UTC)
@@ -84,7 +84,9 @@ class Clock:
                     frozen_at = _shifted(frozen_at, advance_seconds)
                 else:
                     offset = _shifted(current, advance_seconds) - real
-            self._frozen_at, self._offset = frozen_at, offset
+            return ClockState(frozen_at=frozen_at, offset=offset)
+
+        self.store.update(change)
 
     def freeze(self, at: datetime | None = None) -> None:
         self.set(freeze=True, at=at)
@@ -97,7 +99,7 @@ class Clock:
 
     @property
     def frozen(self) -> bool:
-        return self._frozen_at is not None
+        return self.store.get().frozen_at is not None
 
 
 def rfc3339(moment: datetime) -> str:

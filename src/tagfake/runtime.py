@@ -16,7 +16,8 @@ from tagfake.clock import Clock, rfc3339
 from tagfake.contract.spec import SpecError, VendorContract, compile_contract
 from tagfake.fixtures import FixtureDoc, FixtureError, check_schema, parse_fixture
 from tagfake.settings import Settings
-from tagfake.state.memory import MemoryStore
+from tagfake.state.engines import Engine, open_engine, parse_store_url
+from tagfake.state.harness import memory_harness
 from tagfake.state.model import Namespace
 from tagfake.state.store import Store
 from tagfake.vendors.base import Vendor
@@ -43,13 +44,37 @@ class Runtime:
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(False))
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
+    engine: Engine | None = None
+
     @classmethod
-    def build(cls, settings: Settings, store: Store | None = None) -> Runtime:
+    def build(
+        cls, settings: Settings, store: Store | None = None, *, primary: bool = True
+    ) -> Runtime:
+        """The runtime of `settings`: its store engine opened (`primary`: by the process that
+        starts the server, not by a worker it spawned), its vendors compiled."""
+        if store is not None:
+            engine = Engine(parse_store_url("memory"), store, memory_harness(settings.rate_limits))
+        else:
+            engine = open_engine(
+                settings.store,
+                seed=settings.seed,
+                rate_limits=settings.rate_limits,
+                primary=primary,
+            )
+        harness = engine.harness
         rt = cls(
             settings=settings,
-            store=store or MemoryStore(settings.seed),
-            journal=Journal(settings.journal_size),
-            limiter=RateLimiter(settings.rate_limits),
+            store=engine.store,
+            engine=engine,
+            clock=Clock(harness.clock),
+            journal=Journal(
+                settings.journal_size,
+                harness.journal,
+                max_bytes=settings.journal_bytes,
+                body_limit=settings.journal_body_bytes,
+            ),
+            faults=FaultBook(harness.faults),
+            limiter=RateLimiter(settings.rate_limits, harness.rates),
         )
         if not settings.specs_dir.is_dir():
             raise SpecError(settings.specs_dir, None, "is not a directory of <vendor>.openapi.yaml")
@@ -88,6 +113,28 @@ class Runtime:
         for name, ns, creds in built:
             self.store.put_tenant(vendor, name, ns, creds)
         return [name for name, _, _ in built]
+
+    def start_state(self) -> str:
+        """The state a server starts from: what its store kept, and the default fixtures of
+        every served vendor the store holds nothing of yet. Says which, for the banner."""
+        engine = self.engine
+        kept = engine.kept_vendors() if engine else set()
+        fresh = [slug for slug in self.vendors if slug not in kept]
+        docs = {slug: self.read_fixture(slug) for slug in fresh}  # all checked before any loads
+        for slug, doc in docs.items():
+            self.apply_fixture(slug, doc)
+        if engine is not None:
+            engine.mark_vendors(kept | set(self.vendors))
+        where = engine.summary if engine else "memory"
+        if not kept:
+            return f"{where} (started from the fixtures)"
+        loaded = sum(1 for v, _ in self.store.iter_namespaces() if v in kept)
+        text = f"{where} (kept {loaded} tenant(s)"
+        return text + (f"; {', '.join(fresh)} from the fixtures)" if fresh else ")")
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.close()
 
     def load_fixtures(self) -> None:
         """Start state: every served vendor's default fixture (all checked before any loads)."""

@@ -36,10 +36,18 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     max_json_depth: int = 32
     seed: int | None = None
+    #: Where the state lives: `memory` (one process), `sqlite:PATH` (a file, several workers).
+    store: str = "memory"
+    #: Kept as another way to say `store="sqlite:PATH"`.
     state_file: Path | None = None
+    workers: int = 1
     log_format: LogFormat = "text"
     rate_limits: bool = False
     journal_size: int = 1000
+    #: The journal keeps its newest entries within this many bytes (bodies included)...
+    journal_bytes: int = 64 * 1024 * 1024
+    #: ...and keeps at most this many bytes of one body (the rest is cut, its size noted).
+    journal_body_bytes: int = 256 * 1024
     # Seconds a client has to send a request's headers, and then its body: slower ones get the
     # vendor's 400 (or, before the headers are complete, a bare 408) and their connection closes.
     body_timeout: float = 5.0
@@ -63,6 +71,28 @@ class Settings:
             raise ValueError(f"log format must be one of {get_args(LogFormat)}")
         if self.max_body_bytes < 1 or self.max_json_depth < 2:
             raise ValueError("max_body_bytes must be >= 1 and max_json_depth >= 2")
+        if self.journal_size < 1 or self.journal_bytes < 1024 or self.journal_body_bytes < 1:
+            raise ValueError(
+                "journal_size must be >= 1, journal_bytes >= 1024 and journal_body_bytes >= 1"
+            )
+        if self.state_file is not None:
+            alias = f"sqlite:{self.state_file}"
+            if self.store not in {"memory", alias}:
+                raise ValueError(
+                    f"state file {self.state_file} and store {self.store!r} disagree: "
+                    "give only the store (the state file is another name for sqlite:PATH)"
+                )
+            object.__setattr__(self, "store", alias)
+        from tagfake.state.engines import parse_store_url
+
+        url = parse_store_url(self.store)  # refuses a malformed one with its reason
+        if self.workers < 1:
+            raise ValueError("workers must be >= 1")
+        if self.workers > 1 and not url.shared:
+            raise ValueError(
+                f"{self.workers} workers need a store they can share: the {url.scheme} store "
+                "lives in one process; use --store sqlite:PATH (or run one worker)"
+            )
         if not 0 < self.body_timeout <= 3600:
             raise ValueError("body_timeout must be more than 0 and at most 3600 seconds")
         if self.max_connections < 1:
@@ -110,6 +140,9 @@ def _parse(name: str, raw: str) -> object:
         "max_json_depth",
         "seed",
         "journal_size",
+        "journal_bytes",
+        "journal_body_bytes",
+        "workers",
         "max_connections",
     }:
         try:

@@ -6,14 +6,13 @@ surrogate (an emoji) is ordinary text."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
 from tagfake.fixtures import FixtureError, parse_fixture_text
-from tagfake.state.persist import StateFile, StateFileError
+from tagfake.state import snapshot
 from tests.conftest import World, auth_headers
 from tests.envelopes import error_envelope_ok
 from tests.operations import Operation, body_operations
@@ -146,9 +145,7 @@ def test_a_fixture_with_a_lone_surrogate_is_refused_with_its_line(
     assert expected in info.value.message
 
 
-def test_a_state_file_with_a_lone_surrogate_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
-    path.write_text('{"format": "tagfake-state/1", "name": "\\udfff"}\n')
-    with pytest.raises(StateFileError, match="surrogate"):
-        StateFile(path).read()
-    assert path.read_text() == '{"format": "tagfake-state/1", "name": "\\udfff"}\n'
+def test_a_snapshot_with_a_lone_surrogate_is_refused() -> None:
+    doc = json.loads('{"format": "tagfake-state/1", "namespaces": [], "name": "\\udfff"}')
+    with pytest.raises(snapshot.SnapshotError, match="surrogate"):
+        snapshot.check(doc)

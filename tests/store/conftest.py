@@ -9,12 +9,22 @@ from pathlib import Path
 import pytest
 
 from tagfake.state.memory import MemoryStore
+from tagfake.state.sqlite.db import open_database
+from tagfake.state.sqlite.store import SqliteStore
 from tagfake.state.store import Index, Layout, Store
 
 EngineFactory = Callable[[Path], Store]
 
+
+def sqlite_store(folder: Path) -> Store:
+    store = SqliteStore(open_database(folder / "store.db")[0])
+    store.reseed(1)
+    return store
+
+
 ENGINES: dict[str, EngineFactory] = {
     "memory": lambda folder: MemoryStore(seed=1),
+    "sqlite": sqlite_store,
 }
 
 

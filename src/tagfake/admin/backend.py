@@ -12,6 +12,7 @@ from tagfake.admin.journal import JournalQuery
 from tagfake.clock import ClockRangeError, rfc3339
 from tagfake.errors import Invalid, NotFound
 from tagfake.fixtures import FixtureDoc, FixtureError
+from tagfake.state import snapshot
 from tagfake.state.store import StoreError
 
 if TYPE_CHECKING:
@@ -39,7 +40,9 @@ class AdminBackend:
             "vendors": {
                 slug: v.mount_path(rt.settings.single_vendor) for slug, v in rt.vendors.items()
             },
-            "store": type(rt.store).__name__.removesuffix("Store").lower(),
+            "store": rt.engine.url.scheme if rt.engine else "memory",
+            "store_url": rt.settings.store,
+            "workers": rt.settings.workers,
             "state_file": str(rt.settings.state_file) if rt.settings.state_file else None,
             "seed": rt.settings.seed,
             "validation": rt.settings.validation,
@@ -97,6 +100,28 @@ class AdminBackend:
                     for kind in r.kinds()
                 },
             }
+
+    def export_state(self) -> dict[str, Any]:
+        doc = self.rt.store.snapshot()
+        doc["vendors"] = sorted(self.rt.vendors)
+        doc["tagfake"] = __version__
+        doc["saved_at"] = rfc3339(datetime.now(UTC))
+        return doc
+
+    def import_state(self, doc: dict[str, Any]) -> dict[str, Any]:
+        try:
+            snapshot.check(doc)
+            kept = snapshot.saved_vendors(doc)
+            fixtures = {
+                slug: self.rt.read_fixture(slug) for slug in self.rt.vendors if slug not in kept
+            }
+            self.rt.store.restore(doc)
+        except (snapshot.SnapshotError, StoreError, ValueError, KeyError, TypeError) as exc:
+            text = f"The snapshot cannot be imported: {exc}"
+            raise Invalid(text, {"snapshot": [str(exc)]}) from None
+        for slug, fixture in fixtures.items():  # vendors the snapshot does not speak for
+            self.rt.apply_fixture(slug, fixture)
+        return {"imported": {"tenants": len(doc["namespaces"])}}
 
     def overview(self) -> dict[str, Any]:
         """What the dashboard's first page shows: health, and per vendor its tenants and counts."""

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import random
 import re
-import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from tagfake.state.harness import FaultStore, FaultTable, MemoryFaultStore
 
 KINDS = ("delay", "status", "rate_limit", "drop", "malformed")
 HEADER = "x-tagfake-fault"
@@ -42,7 +43,11 @@ class FaultRule:
     seed: int | None = None
     matched: int = 0
     applied: int = 0
-    _rng: random.Random = field(init=False, repr=False)
+    #: The random draws so far, from `rng_seed`: the state a worker hands to the next.
+    draws: int = 0
+    rng_seed: int | None = None
+    #: The delay this application of the rule chose (a delay_ms..delay_max_ms range).
+    chosen_delay_ms: int = 0
     _path: re.Pattern[str] | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
@@ -52,7 +57,8 @@ class FaultRule:
                 self._path = re.compile(self.match["path"])
             except re.error as exc:
                 raise FaultSpecError(f"match.path is not a regular expression: {exc}") from None
-        self._rng = random.Random(self.seed)
+        if self.rng_seed is None:
+            self.rng_seed = self.seed if self.seed is not None else random.getrandbits(63)
 
     def matches(self, t: Target) -> bool:
         m = self.match
@@ -64,21 +70,27 @@ class FaultRule:
             and (self._path is None or self._path.search(t.path) is not None)
         )
 
+    def _rng(self) -> random.Random:
+        """The generator of the next draw: a function of (seed, draw number) only, so the
+        sequence is the same whichever worker draws next."""
+        self.draws += 1
+        return random.Random(f"{self.rng_seed}:{self.draws}")
+
     def fire(self) -> bool:
         """Count a match and decide, reproducibly, whether the fault applies this time."""
         self.matched += 1
         if self.times is not None and self.applied >= self.times:
             return False
-        if self.probability is not None and self._rng.random() >= self.probability:
+        if self.probability is not None and self._rng().random() >= self.probability:
             return False
         self.applied += 1
+        low = int(self.effect.get("delay_ms", 0))
+        high = self.effect.get("delay_max_ms")
+        self.chosen_delay_ms = low if high is None else self._rng().randint(low, int(high))
         return True
 
     def delay_seconds(self) -> float:
-        low = int(self.effect.get("delay_ms", 0))
-        high = self.effect.get("delay_max_ms")
-        ms = low if high is None else self._rng.randint(low, int(high))
-        return ms / 1000
+        return self.chosen_delay_ms / 1000
 
     def describe(self) -> str:
         e = self.effect
@@ -105,6 +117,23 @@ class FaultRule:
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return out
+
+    def to_doc(self) -> dict[str, Any]:
+        """Everything a store keeps of the rule, counts and random state included."""
+        return {**self.to_dict(), "draws": self.draws, "rng_seed": self.rng_seed}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> FaultRule:
+        return cls(
+            id=doc["id"],
+            effect=dict(doc["effect"]),
+            match=dict(doc.get("match") or {}),
+            matched=doc.get("matched", 0),
+            applied=doc.get("applied", 0),
+            draws=doc.get("draws", 0),
+            rng_seed=doc.get("rng_seed"),
+            **_limits(doc),
+        )
 
 
 # The limits of a fault rule, the same for the admin API and the header (the admin spec's
@@ -266,54 +295,78 @@ class HeaderRules:
 
 class FaultBook:
     """Rules added through the admin API, and rules born from `X-Tagfake-Fault` headers (one
-    per vendor, tenant and header value, so `times=1` counts across a client's retries)."""
+    per vendor, tenant and header value, so `times=1` counts across a client's retries).
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._rules: dict[str, FaultRule] = {}
+    The rules and their counts live in a `FaultStore`: every worker of a server sees the same
+    rules, and a rule's `times` counts every worker's matches. Header-born rules are bounded as
+    `HeaderRules` says (`capacity`, least recently used first; `ttl` after their last use)."""
+
+    def __init__(self, store: FaultStore | None = None) -> None:
+        self.store: FaultStore = store or MemoryFaultStore()
+        #: The bounds (and the clock) for header-born rules; they are kept in `store`.
         self._from_headers = HeaderRules()
-        self._serial = 0
 
     def add(self, spec: dict[str, Any]) -> FaultRule:
-        with self._lock:
-            self._serial += 1
+        with self.store.change() as table:
+            serial = table.next_serial()
             rule = FaultRule(
-                id=spec.get("id") or f"fault-{self._serial}",
+                id=spec.get("id") or f"fault-{serial}",
                 effect=dict(spec["effect"]),
                 match=dict(spec.get("match") or {}),
                 **_limits(spec),
             )
-            self._rules[rule.id] = rule
+            table.put(rule.to_doc())
             return rule
 
+    def has_rules(self) -> bool:
+        return self.store.has_rules()
+
     def rules(self) -> list[FaultRule]:
-        with self._lock:
-            return [*self._rules.values(), *self._from_headers.values()]
+        if not self.store.has_rules():
+            return []
+        with self.store.change() as table:
+            self._forget(table)
+            return [FaultRule.from_doc(doc) for doc in table.every()]
 
     def remove(self, rule_id: str) -> FaultRule | None:
-        with self._lock:
-            return self._rules.pop(rule_id, None) or self._from_headers.pop(rule_id)
+        with self.store.change() as table:
+            doc = table.remove(rule_id)
+            return None if doc is None else FaultRule.from_doc(doc)
 
     def clear(self) -> int:
-        with self._lock:
-            n = len(self._rules) + len(self._from_headers)
-            self._rules.clear()
-            self._from_headers.clear()
-            self._serial = 0  # ids repeat per test after a reset: fault-1, fault-2, ...
-            return n
+        with self.store.change() as table:
+            # ids repeat per test after a reset: fault-1, fault-2, ...
+            return table.clear()
+
+    def _forget(self, table: FaultTable) -> None:
+        bounds = self._from_headers
+        table.forget_headers(bounds._now() - bounds.ttl, bounds.capacity)
 
     def pick(self, target: Target, header: str | None) -> FaultRule | None:
         """The fault this request gets: its header's first, else the first matching rule."""
-        with self._lock:
-            if header is not None:
-                spec = parse_header(header)
+        spec = parse_header(header) if header is not None else None
+        with self.store.change() as table:
+            if header is not None and spec is not None:
                 key = f"header:{target.vendor}:{target.tenant}:{header.strip()}"
-                rule = self._from_headers.get(key, spec)
-                if rule.fire():
+                bounds = self._from_headers
+                now = bounds._now()
+                doc = table.header_rule(key)
+                if doc is None or doc.get("used", now) < now - bounds.ttl:
+                    rule = FaultRule(id=key, effect=spec["effect"], **_limits(spec))
+                else:
+                    rule = FaultRule.from_doc(doc)
+                fired = rule.fire()
+                table.put({**rule.to_doc(), "used": now}, from_header=True)
+                self._forget(table)
+                if fired:
                     return rule
-            for rule in self._rules.values():
-                if rule.matches(target) and rule.fire():
-                    return rule
+            for doc in table.rules():
+                rule = FaultRule.from_doc(doc)
+                if rule.matches(target):
+                    fired = rule.fire()
+                    table.put(rule.to_doc())
+                    if fired:
+                        return rule
             return None
 
 

@@ -6,7 +6,7 @@ from starlette.responses import Response
 
 from tagfake.admin.backend import AdminBackend
 from tagfake.admin.journal import JournalQuery
-from tagfake.vendors.common import call, reply, request_body
+from tagfake.vendors.common import call, reply, request_body, run
 
 
 def _admin() -> AdminBackend:
@@ -20,16 +20,24 @@ async def get_health() -> Response:
 
 async def reset() -> Response:
     body = request_body() or {}
-    return reply(_admin().reset(body.get("vendor"), body.get("tenant")))
+    return reply(await run(_admin().reset, body.get("vendor"), body.get("tenant")))
 
 
 async def seed() -> Response:
     body = request_body()
-    return reply(_admin().seed(body))
+    return reply(await run(_admin().seed, body))
 
 
 async def get_state(vendor: str, tenant: str) -> Response:
-    return reply(_admin().state(vendor, tenant))
+    return reply(await run(_admin().state, vendor, tenant))
+
+
+async def export_state() -> Response:
+    return reply(await run(_admin().export_state))
+
+
+async def import_state() -> Response:
+    return reply(await run(_admin().import_state, request_body()))
 
 
 async def get_journal(
@@ -42,7 +50,7 @@ async def get_journal(
     limit: int | None = None,
 ) -> Response:
     query = JournalQuery(vendor, tenant, operation, method, path, status, limit)
-    return reply(_admin().journal(query))
+    return reply(await run(_admin().journal, query))
 
 
 async def clear_journal() -> Response:

@@ -1,12 +1,20 @@
-"""The request journal: every vendor request with its answer, bounded, oldest dropped first."""
+"""The request journal: every vendor request with its answer, bounded by entries and by bytes.
+
+Entries are kept encoded (their bodies as the bytes that were sent), so what the journal holds
+is what it counts: the newest entries fit in `max_bytes`, and a body over `body_limit` bytes is
+kept only up to that limit, marked `body_truncated` with its full size in `body_bytes`. Bodies
+are decoded when the journal is read, not while requests are served.
+"""
 
 from __future__ import annotations
 
-import itertools
-import threading
-from collections import deque
+import json
+import struct
 from dataclasses import dataclass
 from typing import Any
+
+from tagfake.state.harness import JournalFilter, JournalRecord, JournalStore, MemoryJournalStore
+from tagfake.text import has_lone_surrogate
 
 
 def breaks_contract(entry: dict[str, Any]) -> bool:
@@ -38,44 +46,132 @@ class JournalQuery:
     violations_only: bool = False
 
     def accepts(self, entry: dict[str, Any]) -> bool:
+        """The filters a store does not apply itself, on a decoded entry."""
         return (
             (self.after is None or entry["id"] > self.after)
             and (self.status_class is None or entry["status"] // 100 == self.status_class)
             and (not self.violations_only or breaks_contract(entry))
-            and (self.vendor is None or entry["vendor"] == self.vendor)
-            and (self.tenant is None or entry["tenant"] == self.tenant)
-            and (self.operation is None or entry["operation_id"] == self.operation)
-            and (self.method is None or entry["method"] == self.method.upper())
-            and (self.path is None or self.path in entry["path"])
-            and (self.status is None or entry["status"] == self.status)
+        )
+
+    def for_store(self) -> JournalFilter:
+        """What the store filters on; the limit too, unless decoded entries are filtered after."""
+        rest = self.after is not None or self.status_class is not None or self.violations_only
+        return JournalFilter(
+            self.vendor,
+            self.tenant,
+            self.operation,
+            self.method,
+            self.path,
+            self.status,
+            None if rest else self.limit,
         )
 
 
-class Journal:
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._entries: deque[dict[str, Any]] = deque(maxlen=capacity)
-        self._ids = itertools.count(1)
-        self._dropped = 0
-        self._lock = threading.Lock()
+DEFAULT_BYTES = 64 * 1024 * 1024
+DEFAULT_BODY_LIMIT = 256 * 1024
+_MAX_TEXT = 64 * 1024
+_LENGTHS = struct.Struct(">II")
 
-    def record(self, entry: dict[str, Any]) -> None:
-        with self._lock:
-            if len(self._entries) == self.capacity:
-                self._dropped += 1
-            self._entries.append({"id": next(self._ids), **entry})
+
+class Journal:
+    def __init__(
+        self,
+        capacity: int,
+        store: JournalStore | None = None,
+        *,
+        max_bytes: int = DEFAULT_BYTES,
+        body_limit: int = DEFAULT_BODY_LIMIT,
+    ) -> None:
+        self.capacity = capacity
+        self.max_bytes = max_bytes
+        self.body_limit = body_limit
+        self.store: JournalStore = store or MemoryJournalStore()
+
+    def record(
+        self,
+        entry: dict[str, Any],
+        request_body: bytes | None = None,
+        response_body: bytes | None = None,
+        *,
+        response_size: int | None = None,
+    ) -> None:
+        """Keep `entry` (JSON-able, without bodies) with the raw bodies of the exchange.
+
+        `response_size`: the whole answer's size, when `response_body` is only its start."""
+        bodies: dict[str, Any] = {}
+        kept: list[bytes] = []
+        sizes = (None, response_size)
+        for side, body, size in zip(
+            ("request", "response"), (request_body, response_body), sizes, strict=True
+        ):
+            raw = body or b""
+            full = len(raw) if size is None else max(size, len(raw))
+            if full > self.body_limit:
+                bodies[side] = full
+                raw = raw[: self.body_limit]
+            kept.append(raw)
+        head = json.dumps({**entry, "_truncated": bodies}, separators=(",", ":")).encode()
+        blob = _LENGTHS.pack(len(head), len(kept[0])) + head + kept[0] + kept[1]
+        self.store.append(
+            JournalRecord(
+                vendor=entry["vendor"],
+                tenant=entry.get("tenant"),
+                operation=entry.get("operation_id"),
+                method=entry["method"],
+                path=entry["path"],
+                status=entry["status"],
+                blob=blob,
+            ),
+            self.capacity,
+            self.max_bytes,
+        )
 
     def query(self, q: JournalQuery) -> dict[str, Any]:
-        with self._lock:
-            found = [e for e in self._entries if q.accepts(e)]
-            total, dropped = len(self._entries), self._dropped
+        page = self.store.query(q.for_store())
+        entries = [e for e in (decode(i, r.blob) for i, r in page.records) if q.accepts(e)]
         if q.limit is not None:
-            found = found[-q.limit :]
-        return {"entries": found, "total": total, "dropped": dropped, "capacity": self.capacity}
+            entries = entries[-q.limit :]
+        return {
+            "entries": entries,
+            "total": page.total,
+            "dropped": page.dropped,
+            "capacity": self.capacity,
+            "bytes": page.bytes,
+            "max_bytes": self.max_bytes,
+        }
 
     def clear(self) -> int:
-        with self._lock:
-            n = len(self._entries)
-            self._entries.clear()
-            self._dropped = 0
-            return n
+        return self.store.clear()
+
+
+def decode(entry_id: int, blob: bytes) -> dict[str, Any]:
+    head_len, request_len = _LENGTHS.unpack_from(blob)
+    start = _LENGTHS.size
+    head: dict[str, Any] = json.loads(blob[start : start + head_len])
+    truncated: dict[str, int] = head.pop("_truncated", {})
+    request = blob[start + head_len : start + head_len + request_len]
+    response = blob[start + head_len + request_len :]
+    for side, raw in (("request", request), ("response", response)):
+        part = dict(head.get(side) or {})
+        if side in truncated:
+            part["body"] = raw.decode("utf-8", "replace")
+            part["body_truncated"] = True
+            part["body_bytes"] = truncated[side]
+        else:
+            part["body"] = _decoded(raw)
+        head[side] = part
+    return {"id": entry_id, **head}
+
+
+def _decoded(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        doc = json.loads(raw)
+    except (ValueError, RecursionError):
+        doc = None
+    else:
+        # A refused body may spell a lone surrogate: kept as its text, the journal can answer.
+        if not has_lone_surrogate(doc):
+            return doc
+    return raw[:_MAX_TEXT].decode("utf-8", "replace")

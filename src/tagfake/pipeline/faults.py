@@ -8,6 +8,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+
 from tagfake import errors as e
 from tagfake.admin.faults import HEADER, FaultSpecError, Target
 from tagfake.pipeline.auth import credential_of
@@ -63,7 +65,7 @@ class Faults:
             return
         wanted = header(scope, HEADER)
         rules = call.runtime.faults
-        if wanted is None and not rules.rules():
+        if wanted is None and not rules.has_rules():
             await self.app(scope, receive, send)
             return
         credential = credential_of(call.vendor, scope)
@@ -75,7 +77,10 @@ class Faults:
             tenant=call.runtime.store.tenant_of(call.vendor.slug, credential or ""),
         )
         try:
-            rule = rules.pick(target, wanted)
+            if call.runtime.store.blocking:  # a write to a shared store: off the loop
+                rule = await run_in_threadpool(rules.pick, target, wanted)
+            else:
+                rule = rules.pick(target, wanted)
         except FaultSpecError as exc:
             raise e.BadRequest(f"X-Tagfake-Fault: {exc}") from None
         if rule is None:

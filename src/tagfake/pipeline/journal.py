@@ -4,31 +4,18 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import time
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
+
+from starlette.concurrency import run_in_threadpool
 
 from tagfake.clock import rfc3339
 from tagfake.pipeline.call import SCOPE_KEY, Call
-from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send, loads
+from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send
 from tagfake.redact import PLAIN
-from tagfake.text import has_lone_surrogate
-
-_MAX_TEXT = 64 * 1024
-
-
-def _decoded(raw: bytes | None) -> Any:
-    if not raw:
-        return None
-    try:
-        doc = loads(raw)
-    except (ValueError, RecursionError):
-        doc = None
-    else:
-        # A refused body may spell a lone surrogate: kept as its text, the journal can answer.
-        if not has_lone_surrogate(doc):
-            return doc
-    return raw[:_MAX_TEXT].decode("utf-8", "replace")
 
 
 def _headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -61,20 +48,16 @@ class JournalRecorder:
         started = time.perf_counter()
         wall = time.time()
         moment = call.runtime.clock.now()
-        answer: dict[str, Any] = {"status": 0, "headers": [], "body": b""}
+        answer: dict[str, Any] = {"status": 0, "headers": [], "body": b"", "size": 0}
+        limit = call.runtime.journal.body_limit
 
-        async def watch(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                answer["status"] = message["status"]
-                answer["headers"] = list(message.get("headers", []))
-            elif message["type"] == "http.response.body":
-                answer["body"] += message.get("body", b"")
-            await send(message)
+        recorded = False
 
-        try:
-            await self.app(scope, receive, watch)
-        finally:
-            call.runtime.journal.record(
+        async def record() -> None:
+            nonlocal recorded
+            recorded = True
+            write = partial(
+                call.runtime.journal.record,
                 {
                     "time": _stamp(moment),
                     # Wall-clock seconds, unlike `time` (the fake's clock, which may be frozen):
@@ -88,18 +71,43 @@ class JournalRecorder:
                     "query": PLAIN.query(scope.get("query_string", b"").decode("latin-1")),
                     # 0: the connection was dropped (a fault) before any answer.
                     "status": answer["status"],
-                    "request": {
-                        "headers": _headers(scope.get("headers", [])),
-                        "body": call.body if call.body is not None else _decoded(call.raw_body),
-                    },
-                    "response": {
-                        "headers": _headers(answer["headers"]),
-                        "body": call.answer if call.answer_parsed else _decoded(answer["body"]),
-                    },
+                    "request": {"headers": _headers(scope.get("headers", []))},
+                    "response": {"headers": _headers(answer["headers"])},
                     "violations": list(call.violations),
                     "fault": call.fault,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                    # Which process answered, when several workers serve one port.
+                    "worker": os.getpid(),
                     # `tagfake proxy`: the upstream's answer, request violations, differences.
                     **({"proxy": call.proxy} if call.proxy is not None else {}),
-                }
+                },
+                call.raw_body,
+                answer["body"],
+                response_size=answer["size"],
             )
+            if call.runtime.store.blocking:
+                await run_in_threadpool(write)
+            else:
+                write()
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+                answer["headers"] = list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                chunk = message.get("body", b"")
+                answer["size"] += len(chunk)
+                if len(answer["body"]) <= limit:  # the journal keeps no more than its limit
+                    answer["body"] += chunk[: limit + 1 - len(answer["body"])]
+                if not message.get("more_body", False) and call.proxy is None:
+                    # Journaled before the answer's last byte leaves: a client that reads the
+                    # journal once it has its answer finds the entry there. (`tagfake proxy`
+                    # adds what it observed of the answer after sending it: recorded last.)
+                    await record()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            if not recorded:  # no whole answer: an error on the way, or a dropped connection
+                await record()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
+
 from tagfake.errors import TooManyRequests
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send
@@ -17,9 +19,11 @@ class RateLimit:
             limiter = call.runtime.limiter
             limit = call.vendor.rate_limit
             if limiter.enabled and limit is not None:
-                wait = limiter.hit(
-                    call.vendor.slug, call.credential, limit, call.runtime.clock.now()
-                )
+                hit = (call.vendor.slug, call.credential, limit, call.runtime.clock.now())
+                if call.runtime.store.blocking:  # a write to a shared store: off the loop
+                    wait = await run_in_threadpool(limiter.hit, *hit)
+                else:
+                    wait = limiter.hit(*hit)
                 if wait:
                     raise TooManyRequests(wait)
         await self.app(scope, receive, send)

@@ -1,4 +1,4 @@
-"""`tagfake reset | seed | journal | faults`: talk to a running server's admin API.
+"""`tagfake reset | seed | journal | faults | state`: talk to a running server's admin API.
 
 Every subcommand takes `--url` (default `$TAGFAKE_URL`, else http://127.0.0.1:8080),
 `--admin-token` (default `$TAGFAKE_ADMIN_TOKEN`) and `--json` (the admin API's answer as JSON,
@@ -37,6 +37,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _seed_parser(sub, top)
     _journal_parser(sub, top)
     _faults_parser(sub, top)
+    _state_parser(sub, top)
+
+
+def _state_parser(sub: Subparsers, top: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "state",
+        help="export a running server's whole state to a file, or import one",
+        description="A tagfake-state/1 snapshot of every tenant, counter and id source. "
+        "import replaces everything, after checking the whole snapshot.",
+    )
+    actions = p.add_subparsers(dest="action", required=True)
+    a = actions.add_parser("export", parents=[top], help="write the snapshot to FILE (- : stdout)")
+    a.add_argument("file", help="where to write it")
+    a.set_defaults(handler=_wrap(cmd_state_export))
+    a = actions.add_parser("import", parents=[top], help="load the snapshot in FILE")
+    a.add_argument("file", type=Path, help="a snapshot written by export")
+    a.set_defaults(handler=_wrap(cmd_state_import))
 
 
 def _reset_parser(sub: Subparsers, top: argparse.ArgumentParser) -> None:
@@ -343,3 +360,35 @@ def cmd_faults_delete(args: argparse.Namespace, admin: AdminClient) -> int:
 def cmd_faults_clear(args: argparse.Namespace, admin: AdminClient) -> int:
     cleared = admin.clear_faults()
     return _emit(args, {"cleared": cleared}, f"cleared {cleared} fault rule(s)")
+
+
+# -- state -------------------------------------------------------------------------------------
+
+
+def cmd_state_export(args: argparse.Namespace, admin: AdminClient) -> int:
+    doc = admin.export_state()
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    if args.file == "-":
+        print(text)
+        return 0
+    try:
+        Path(args.file).write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.file}: {exc.strerror or exc}") from None
+    tenants = len(doc.get("namespaces", []))
+    return _emit(
+        args, {"file": args.file, "tenants": tenants}, f"wrote {tenants} tenant(s) to {args.file}"
+    )
+
+
+def cmd_state_import(args: argparse.Namespace, admin: AdminClient) -> int:
+    try:
+        doc = json.loads(args.file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise UsageError(f"{args.file} is not valid JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise UsageError(f"{args.file}: a snapshot is a JSON object")
+    tenants = admin.import_state(doc)
+    return _emit(args, {"tenants": tenants}, f"imported {tenants} tenant(s) from {args.file}")

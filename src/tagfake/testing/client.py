@@ -202,6 +202,16 @@ class AdminClient:
         result: JSON = self._call("GET", path)
         return result
 
+    def export_state(self) -> JSON:
+        """Everything the server's store holds, as a `tagfake-state/1` snapshot."""
+        result: JSON = self._call("GET", "/state")
+        return result
+
+    def import_state(self, snapshot: JSON) -> int:
+        """Replace everything with a snapshot (checked whole first); the tenants imported."""
+        result: JSON = self._call("PUT", "/state", snapshot)
+        return int(result["imported"]["tenants"])
+
     def journal(
         self,
         vendor: str | None = None,

@@ -1,0 +1,201 @@
+"""Throughput of 1 and 2 workers on the SQLite store beside the memory store, under wrk.
+
+    .venv/bin/python bench/workers.py                    # 10 s per run, 32 connections
+    .venv/bin/python bench/workers.py --duration 5 --repeat 3
+
+For each configuration (memory/1, sqlite/1, sqlite/2 workers) it starts a fresh `tagfake serve`
+serving zapini, checks one request, warms up for 1 s, then runs wrk (`apt-get install wrk`) on
+`GET /zapini/api/v1/tags` (the fixture's 4 tags, every request journaled) and on `POST` creates
+of new tags. wrk runs on the same machine, so it takes CPU from the servers: the figures are
+ratios between configurations measured in one run, not absolute capacities. Results on stdout
+and in bench/results/workers-<UTC date>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+TOKEN = "Bearer sk_acme_4f9d2c7b1e8a6035d2b9c4e7f1a8d3b6"
+CONFIGS = [("memory", 1), ("sqlite", 1), ("sqlite", 2)]
+
+POST_SCRIPT = """
+-- Names unique across wrk's threads and runs: the run's label (a script argument) and a
+-- number per thread.
+counter = 0
+threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+function init(args)
+  label = args[1]
+end
+request = function()
+  counter = counter + 1
+  local body = string.format('{"name":"%s %d %d","color":"#102030"}', label, tid, counter)
+  return wrk.format("POST", "/zapini/api/v1/tags", {
+    ["Authorization"] = "TOKEN", ["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def start(store: str, workers: int, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = ["serve", "--port", str(port), "--workers", str(workers)]
+    if store == "sqlite":
+        args += ["--store", f"sqlite:{folder / 'bench.db'}"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAGFAKE_")}
+    env["TAGFAKE_VENDORS"] = "zapini"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tagfake.cli", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            req = urllib.request.Request(
+                f"{url}/zapini/api/v1/tags", headers={"Authorization": TOKEN}
+            )
+            with urllib.request.urlopen(req, timeout=2) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit(f"{store}/{workers}: no answer within 60 s")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def wrk(url: str, seconds: int, connections: int, script: Path | None) -> dict[str, float]:
+    argv = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    argv += ["-H", f"Authorization: {TOKEN}"]
+    if script is not None:
+        argv += ["-s", str(script)]
+    argv.append(f"{url}/zapini/api/v1/tags")
+    if script is not None:
+        argv += ["--", f"w{time.monotonic_ns() % 10**9}"]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    return {
+        "rps": rps,
+        "non_2xx": float(errors.group(1)) if errors else 0.0,
+        "p50_ms": float(p50.group(1)) * scale[p50.group(2)] if p50 else float("nan"),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--repeat", type=int, default=1)
+    opts = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    results: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "post.lua"
+        script.write_text(POST_SCRIPT.replace("TOKEN", TOKEN))
+        runs: dict[tuple[str, str, int], list[dict[str, float]]] = {}
+        # Rounds interleave the configurations, so a change in the machine's load between
+        # rounds falls on all of them alike; each figure is the median over the rounds.
+        for round_no in range(opts.repeat):
+            for scenario, lua in (("get", None), ("post", script)):
+                for store, workers in CONFIGS:
+                    folder = Path(tempfile.mkdtemp(dir=tmp))
+                    proc, url = start(store, workers, folder)
+                    try:
+                        wrk(url, 1, opts.connections, lua)  # warm-up
+                        got = wrk(url, opts.duration, opts.connections, lua)
+                    finally:
+                        stop(proc)
+                    got["load"] = os.getloadavg()[0]
+                    runs.setdefault((scenario, store, workers), []).append(got)
+                    print(
+                        f"round {round_no + 1}: {scenario:4} {store:6} {workers} worker(s): "
+                        f"{got['rps']:8.0f} req/s  p50 {got['p50_ms']:.1f} ms  "
+                        f"non-2xx {got['non_2xx']:.0f}  (load {got['load']:.1f})",
+                        flush=True,
+                    )
+        for (scenario, store, workers), done in runs.items():
+            results.append(
+                {
+                    "scenario": scenario,
+                    "store": store,
+                    "workers": workers,
+                    "rps": statistics.median(r["rps"] for r in done),
+                    "p50_ms": statistics.median(r["p50_ms"] for r in done),
+                    "non_2xx": sum(r["non_2xx"] for r in done),
+                    "runs": done,
+                }
+            )
+    for row in results:
+        print(
+            f"median: {row['scenario']:4} {row['store']:6} {row['workers']} worker(s): "
+            f"{row['rps']:8.0f} req/s  p50 {row['p50_ms']:.1f} ms"
+        )
+    for scenario in ("get", "post"):
+        by = {(r["store"], r["workers"]): r["rps"] for r in results if r["scenario"] == scenario}
+        two, one, memory = by[("sqlite", 2)], by[("sqlite", 1)], by[("memory", 1)]
+        print(
+            f"{scenario}: sqlite 2 workers / 1 worker = {two / one:.2f}x; "
+            f"sqlite 1 / memory 1 = {one / memory:.2f}x"
+        )
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"workers-{dt.datetime.now(dt.UTC):%Y-%m-%d}.json"
+    out.write_text(
+        json.dumps(
+            {
+                "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "cpus": os.cpu_count(),
+                "duration_s": opts.duration,
+                "connections": opts.connections,
+                "results": results,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"results: {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""The harness state every engine keeps: journal (bounded in entries and bytes), fault rules and
+their counts, the clock, rate windows. On SQLite two handles on one file stand for two workers:
+what one does, the other sees."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tagfake.admin.faults import FaultBook, Target
+from tagfake.admin.journal import Journal, JournalQuery
+from tagfake.admin.ratelimit import RateLimiter
+from tagfake.clock import Clock
+from tagfake.state.harness import Harness, memory_harness
+from tagfake.state.sqlite.db import Database, open_database
+from tagfake.state.sqlite.harness import sqlite_harness
+
+#: Two harness handles on one engine: the same object for memory, two connections for SQLite.
+Pair = tuple[Harness, Harness]
+
+
+def _memory(folder: Path) -> tuple[Pair, Callable[[], None]]:
+    h = memory_harness()
+    return (h, h), lambda: None
+
+
+def _sqlite(folder: Path) -> tuple[Pair, Callable[[], None]]:
+    first, _ = open_database(folder / "store.db")
+    second = Database(folder / "store.db")
+
+    def close() -> None:
+        first.close()
+        second.close()
+
+    return (sqlite_harness(first), sqlite_harness(second)), close
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pair]:
+    handles, close = {"memory": _memory, "sqlite": _sqlite}[request.param](tmp_path)
+    try:
+        yield handles
+    finally:
+        close()
+
+
+def entry(vendor: str = "zapini", status: int = 200, path: str = "/tags") -> dict[str, object]:
+    return {
+        "vendor": vendor,
+        "tenant": "acme",
+        "operation_id": "listTags",
+        "method": "GET",
+        "path": path,
+        "status": status,
+        "request": {"headers": {}},
+        "response": {"headers": {}},
+    }
+
+
+# -- journal --------------------------------------------------------------------------------
+
+
+def test_journal_entries_written_by_one_worker_are_read_by_the_other(pair: Pair) -> None:
+    a, b = (Journal(100, h.journal) for h in pair)
+    a.record(entry(), b'{"name":"x"}', b'{"ok":true}')
+    b.record(entry(status=404, path="/tags/nope"), None, b'{"message":"no"}')
+    page = a.query(JournalQuery())
+    assert [e["status"] for e in page["entries"]] == [200, 404]
+    first = page["entries"][0]
+    assert first["request"]["body"] == {"name": "x"}
+    assert first["response"]["body"] == {"ok": True}
+    assert [e["id"] for e in b.query(JournalQuery(status=404))["entries"]] == [
+        page["entries"][1]["id"]
+    ]
+    assert b.query(JournalQuery(path="nope", method="get"))["total"] == 2
+    assert b.clear() == 2
+    assert a.query(JournalQuery())["entries"] == []
+
+
+def test_journal_is_bounded_by_bytes_as_well_as_entries(pair: Pair) -> None:
+    journal = Journal(1000, pair[0].journal, max_bytes=64 * 1024, body_limit=16 * 1024)
+    body = b'"' + b"x" * 10_000 + b'"'
+    for _ in range(100):
+        journal.record(entry(), None, body)
+    page = journal.query(JournalQuery())
+    assert page["bytes"] <= 64 * 1024
+    assert 0 < page["total"] < 10  # the bytes bound, not the count of 1000, kept it small
+    assert page["dropped"] == 100 - page["total"]
+    assert len(page["entries"]) == page["total"]
+    assert page["entries"][-1]["response"]["body"] == "x" * 10_000
+
+
+def test_journal_bodies_over_the_limit_are_cut_and_say_their_size(pair: Pair) -> None:
+    journal = Journal(10, pair[0].journal, body_limit=1000)
+    big = b'{"tags":[' + b",".join(b'{"id":%d}' % i for i in range(1000)) + b"]}"
+    journal.record(entry(), b"{}", big)
+    [kept] = journal.query(JournalQuery())["entries"]
+    response = kept["response"]
+    assert response["body_truncated"] is True
+    assert response["body_bytes"] == len(big)
+    assert response["body"] == big[:1000].decode()
+    assert kept["request"] == {"headers": {}, "body": {}}
+    # A streamed answer whose start alone was kept still says its whole size.
+    journal.record(entry(), None, big[:1001], response_size=50_000)
+    assert journal.query(JournalQuery(limit=1))["entries"][0]["response"]["body_bytes"] == 50_000
+
+
+def test_journal_limit_is_the_newest_matches(pair: Pair) -> None:
+    journal = Journal(10, pair[0].journal)
+    for status in (200, 201, 404, 200):
+        journal.record(entry(status=status))
+    got = journal.query(JournalQuery(status=200, limit=1))["entries"]
+    assert len(got) == 1 and got[0]["id"] == journal.query(JournalQuery())["entries"][-1]["id"]
+    journal = Journal(2, pair[1].journal)
+    journal.record(entry(status=500))
+    page = journal.query(JournalQuery())
+    assert (page["total"], page["dropped"]) == (2, 3)
+
+
+# -- faults ---------------------------------------------------------------------------------
+
+TARGET = Target(vendor="zapini", operation="listTags", method="GET", path="/tags", tenant="acme")
+
+
+def test_a_rule_added_through_one_worker_fires_on_the_other_and_counts_once(pair: Pair) -> None:
+    one, other = (FaultBook(h.faults) for h in pair)
+    assert not other.has_rules()
+    rule = one.add({"effect": {"kind": "status", "status": 503}, "times": 2})
+    assert rule.id == "fault-1"
+    assert other.has_rules()
+    fired = [other.pick(TARGET, None), one.pick(TARGET, None), other.pick(TARGET, None)]
+    assert [r.id if r else None for r in fired] == ["fault-1", "fault-1", None]
+    [seen] = one.rules()
+    assert (seen.matched, seen.applied) == (3, 2)
+    assert other.remove("fault-1") is not None
+    assert one.pick(TARGET, None) is None and not one.has_rules()
+
+
+def test_header_retries_count_across_workers(pair: Pair) -> None:
+    one, other = (FaultBook(h.faults) for h in pair)
+    header = "status=503; times=1"
+    first = one.pick(TARGET, header)
+    assert first is not None and first.effect["status"] == 503
+    assert other.pick(TARGET, header) is None  # the retry, on the other worker, goes through
+    assert one.clear() == 1
+    assert other.pick(TARGET, header) is not None
+
+
+def test_a_seeded_probability_draws_one_sequence_whoever_draws(pair: Pair) -> None:
+    def draws(books: list[FaultBook]) -> list[bool]:
+        books[0].clear()
+        books[0].add({"effect": {"kind": "status", "status": 500}, "probability": 0.5, "seed": 3})
+        return [books[i % len(books)].pick(TARGET, None) is not None for i in range(40)]
+
+    one, other = (FaultBook(h.faults) for h in pair)
+    alone = draws([one])
+    shared = draws([one, other])
+    assert alone == shared
+    assert 5 < sum(alone) < 35
+
+
+def test_a_delay_range_is_chosen_when_the_rule_fires(pair: Pair) -> None:
+    book = FaultBook(pair[0].faults)
+    book.add({"effect": {"kind": "delay", "delay_ms": 10, "delay_max_ms": 20}, "seed": 1})
+    picked = book.pick(TARGET, None)
+    assert picked is not None and 0.010 <= picked.delay_seconds() <= 0.020
+
+
+# -- clock and rate windows -------------------------------------------------------------------
+
+
+def test_the_clock_is_one_clock_for_every_worker(pair: Pair) -> None:
+    one, other = (Clock(h.clock) for h in pair)
+    moment = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    one.freeze(moment)
+    assert other.frozen and other.now() == moment
+    other.advance(90)
+    assert one.now() == moment + timedelta(seconds=90)
+    one.unfreeze()
+    other.advance(3600)  # running, an hour ahead
+    assert not one.frozen
+    ahead = one.now() - datetime.now(UTC)
+    assert timedelta(minutes=59) < ahead < timedelta(minutes=61)
+
+
+def test_rate_windows_count_every_workers_requests(pair: Pair) -> None:
+    one, other = (RateLimiter(False, h.rates) for h in pair)
+    assert not other.enabled
+    one.set_enabled(True)
+    assert other.enabled
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    limit = (3, 60)
+    waits = [(one if i % 2 else other).hit("zapini", "tok", limit, now) for i in range(4)]
+    assert waits == [0, 0, 0, 60]
+    assert one.hit("zapini", "tok", limit, now + timedelta(seconds=61)) == 0
+    assert other.hit("zapini", "other-tok", limit, now) == 0
+    other.set_enabled(True)  # switching starts every window afresh
+    assert [one.hit("zapini", "tok", limit, now) for _ in range(3)] == [0, 0, 0]
