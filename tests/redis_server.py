@@ -25,9 +25,13 @@ def free_port() -> int:
 
 
 class RedisServer:
-    def __init__(self, folder: Path, *, tcp: bool = True, persist: tuple[str, ...] = NO_PERSISTENCE):
+    def __init__(
+        self, folder: Path, *, tcp: bool = True, persist: tuple[str, ...] = NO_PERSISTENCE
+    ):
         binary = shutil.which("redis-server")
-        assert binary, "redis-server is missing: `make tools` installs it (apt-get install redis-server)"
+        assert binary, (
+            "redis-server is missing: `make tools` installs it (apt-get install redis-server)"
+        )
         self.binary = binary
         self.folder = folder
         self.port = free_port() if tcp else 0

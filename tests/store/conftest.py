@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from tagfake.state.memory import MemoryStore
-from tagfake.state.sqlite.db import open_database
-from tagfake.state.sqlite.store import SqliteStore
 from tagfake.state.redis.conn import RedisOptions
 from tagfake.state.redis.store import RedisStore
+from tagfake.state.sqlite.db import open_database
+from tagfake.state.sqlite.store import SqliteStore
 from tagfake.state.store import Index, Layout, Store
 from tests.redis_server import RedisServer
 

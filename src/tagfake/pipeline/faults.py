@@ -19,6 +19,7 @@ from tagfake.pipeline.http import (
     headers_dict,
     read_body,
 )
+from tagfake.pipeline.offload import store_call
 
 # A 200 whose body stops half-way: the client's JSON parser must cope.
 MALFORMED_BODY = b'{"data": [{"id": "'
@@ -68,19 +69,22 @@ class Faults:
             return
         wanted = header(scope, HEADER)
         rules = call.runtime.faults
-        if wanted is None and not rules.has_rules():
+        if wanted is None and not await store_call(call.runtime, rules.has_rules):
             await self.app(scope, receive, send)
             return
         credential = call.vendor.credential(headers_dict(scope))
+        tenant = await store_call(
+            call.runtime, call.runtime.store.tenant_of, call.vendor.slug, credential or ""
+        )
         target = Target(
             vendor=call.vendor.slug,
             operation=call.operation.operation_id,
             method=scope["method"].upper(),
             path=scope["path"],
-            tenant=call.runtime.store.tenant_of(call.vendor.slug, credential or ""),
+            tenant=tenant,
         )
         try:
-            rule = rules.pick(target, wanted)
+            rule = await store_call(call.runtime, rules.pick, target, wanted)
         except FaultSpecError as exc:
             raise e.BadRequest(f"X-Tagfake-Fault: {exc}") from None
         if rule is None:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from functools import partial
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
-
 from tagfake.clock import rfc3339
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send
+from tagfake.pipeline.offload import store_call
+from tagfake.state.store import StoreUnavailable
+
+log = logging.getLogger("tagfake")
 
 _HIDDEN = {"authorization", "x-api-key", "cookie"}
 
@@ -34,7 +37,7 @@ class JournalRecorder:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        moment = call.runtime.clock.now()
+        moment = await store_call(call.runtime, call.runtime.clock.now)
         answer: dict[str, Any] = {"status": 0, "headers": [], "body": b"", "size": 0}
         limit = call.runtime.journal.body_limit
 
@@ -67,10 +70,11 @@ class JournalRecorder:
                 answer["body"],
                 response_size=answer["size"],
             )
-            if call.runtime.store.blocking:
-                await run_in_threadpool(write)
-            else:
-                write()
+            try:
+                await store_call(call.runtime, write)
+            except StoreUnavailable as exc:
+                # The answer still goes out; only its journal entry is lost with the store.
+                log.warning("journal entry of %s %s lost: %s", scope["method"], scope["path"], exc)
 
         async def watch(message: Message) -> None:
             if message["type"] == "http.response.start":

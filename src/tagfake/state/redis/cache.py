@@ -8,6 +8,7 @@ as one list of commands the holder applies atomically with its lock (`Locks.comm
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 
 import redis
@@ -98,13 +99,13 @@ class Cache:
         """The put-order number of the next new item of the tenant."""
         if self._seq is None:
             raw = None if self.empty else self.r.get(self.ns + "seq")
-            self._seq = int(raw) if raw is not None else 0  # type: ignore[arg-type]
+            self._seq = int(raw) if raw is not None else 0
         self._seq += 1
         return self._seq
 
     # -- the change -------------------------------------------------------------------------
-    def commands(self) -> list[Command]:
-        out: list[Command] = []
+    def commands(self) -> builtins.list[Command]:
+        out: builtins.list[Command] = []
         for key, fields in self._dirty_hashes.items():
             seen = self._hashes[key]
             gone = [f for f in fields if seen[f] is None]
@@ -162,10 +163,10 @@ class Order:
 
     def card(self) -> int:
         if self.base is None:
-            self.base = 0 if self.c.empty else int(self.c.r.zcard(self.key))  # type: ignore[arg-type]
+            self.base = 0 if self.c.empty else int(self.c.r.zcard(self.key))
         return self.base - len(self.removed) + len(self.added)
 
-    def list(self, limit: int | None = None) -> list[str]:
+    def list(self, limit: int | None = None) -> builtins.list[str]:
         if limit is not None and limit <= 0:
             return []
         if self.c.empty:
@@ -182,8 +183,8 @@ class Order:
         found = self.list(1)
         return found[0] if found else None
 
-    def commands(self) -> list[Command]:
-        out: list[Command] = []
+    def commands(self) -> builtins.list[Command]:
+        out: builtins.list[Command] = []
         for part in chunks(sorted(self.removed), _CHUNK):
             out.append(("ZREM", self.key, *part))
         scored = [x for m, s in self.added.items() for x in (str(s), m)]
@@ -216,15 +217,15 @@ class Members:
 
     def card(self) -> int:
         if self.base is None:
-            self.base = 0 if self.c.empty else int(self.c.r.scard(self.key))  # type: ignore[arg-type]
+            self.base = 0 if self.c.empty else int(self.c.r.scard(self.key))
         return self.base - len(self.removed) + len(self.added)
 
-    def list(self) -> list[str]:
+    def list(self) -> builtins.list[str]:
         stored: Iterable[str] = () if self.c.empty else self.c.r.smembers(self.key)  # type: ignore[assignment]
         return [m for m in stored if m not in self.removed] + sorted(self.added)
 
-    def commands(self) -> list[Command]:
-        out: list[Command] = []
+    def commands(self) -> builtins.list[Command]:
+        out: builtins.list[Command] = []
         for part in chunks(sorted(self.removed), _CHUNK):
             out.append(("SREM", self.key, *part))
         for part in chunks(sorted(self.added), _CHUNK):

@@ -274,7 +274,7 @@ class RedisTenant:
     # -- ids --------------------------------------------------------------------------------
     def next_int(self, kind: str) -> int:
         key = self._store.keys("n", self._vendor, kind)
-        value = int(self._store.r.incr(key))  # type: ignore[arg-type]
+        value = int(self._store.r.incr(key))
         self._drew(key, value)
         return value
 
@@ -473,10 +473,10 @@ class RedisStore:
         return None if found is None else str(found)
 
     def tenants(self, vendor: str) -> list[str]:
-        return sorted(str(t) for t in self.r.smembers(self.keys("tenants", vendor)))  # type: ignore[union-attr]
+        return sorted(str(t) for t in self.r.smembers(self.keys("tenants", vendor)))
 
     def credentials(self, vendor: str, tenant: str) -> list[str]:
-        return [str(c) for c in self.r.lrange(self._creds_key(vendor, tenant), 0, -1)]  # type: ignore[union-attr]
+        return [str(c) for c in self.r.lrange(self._creds_key(vendor, tenant), 0, -1)]
 
     def _build(self, vendor: str, tenant: str, namespace: Namespace) -> Cache:
         """A cache holding `namespace` as the tenant's whole data; raises Clash or Missing."""
@@ -524,7 +524,11 @@ class RedisStore:
         return commands
 
     def drop(self, vendor: str | None = None, tenant: str | None = None) -> None:
-        vendors = [vendor] if vendor is not None else sorted(self.r.smembers(self.keys("vendors")))  # type: ignore[arg-type]
+        vendors = (
+            [vendor]
+            if vendor is not None
+            else sorted(map(str, self.r.smembers(self.keys("vendors"))))
+        )
         for v in vendors:
             for t in [tenant] if tenant is not None else self.tenants(v):
                 with self.locks.held(self.keys.lock(v, t)) as held:
@@ -544,7 +548,7 @@ class RedisStore:
 
     # -- ids --------------------------------------------------------------------------------
     def next_int(self, vendor: str, kind: str) -> int:
-        return int(self.r.incr(self.keys("n", vendor, kind)))  # type: ignore[arg-type]
+        return int(self.r.incr(self.keys("n", vendor, kind)))
 
     def bump_int(self, vendor: str, kind: str, at_least: int) -> None:
         self._bump(keys=[self.keys("n", vendor, kind)], args=[str(at_least)])
@@ -572,13 +576,11 @@ class RedisStore:
             raw = self.r.get(self.keys("rev"))
         except OUTAGES as exc:
             raise StoreUnavailable(f"redis: {exc or type(exc).__name__}") from None
-        return 0 if raw is None else int(raw)  # type: ignore[arg-type]
+        return 0 if raw is None else int(raw)
 
     def iter_namespaces(self) -> Iterator[tuple[str, str]]:
         found = [
-            (str(v), t)
-            for v in self.r.smembers(self.keys("vendors"))  # type: ignore[union-attr]
-            for t in self.tenants(str(v))
+            (str(v), t) for v in self.r.smembers(self.keys("vendors")) for t in self.tenants(str(v))
         ]
         yield from sorted(found)
 
@@ -587,12 +589,8 @@ class RedisStore:
         start = len(self.keys("n", ""))
         names = scan(self.r, self.keys.pattern(self.keys("n", "")))
         values = self.r.mget(names) if names else []
-        counters = {
-            k[start:]: int(v)  # type: ignore[arg-type]
-            for k, v in zip(names, values, strict=True)  # type: ignore[arg-type]
-            if v is not None
-        }
-        seed, draws = self.r.mget([self.keys("uuid", "seed"), self.keys("uuid", "draws")])  # type: ignore[misc]
+        counters = {k[start:]: int(v) for k, v in zip(names, values, strict=True) if v is not None}
+        seed, draws = self.r.mget([self.keys("uuid", "seed"), self.keys("uuid", "draws")])
         namespaces = []
         for vendor, tenant in list(self.iter_namespaces()):
             with self.read(vendor, tenant) as r:
@@ -627,7 +625,7 @@ class RedisStore:
         for vendor, tenant, data, creds in spaces:
             self.put_tenant(vendor, tenant, data, [str(c) for c in creds])
         if counters:
-            self.r.mset(counters)  # type: ignore[arg-type]
+            self.r.mset(counters)
         rng = doc.get("rng")
         if isinstance(rng, dict) and {"seed", "draws"} <= set(rng):
             self._set_uuid_source(int(rng["seed"]), int(rng["draws"]))
