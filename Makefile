@@ -4,7 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test lint typecheck check bench contract container-test clean
+.PHONY: serve test lint typecheck check bench bench-redis contract container-test tools clean
+
+# Programs the tests start (Debian packages), installed when missing: a real Redis for the
+# Redis store and HAProxy for the replicas-behind-a-balancer test. `wrk` for bench-redis.
+TOOLS     := redis-server haproxy
+apt_need   = missing=""; for t in $(1); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +21,10 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/tagfake serve $(ARGS)
 
-test: $(STAMP)
+tools:
+	@$(call apt_need,$(TOOLS))
+
+test: $(STAMP) tools
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -30,6 +39,10 @@ check: lint typecheck test
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(ARGS)
+
+bench-redis: $(STAMP) tools
+	@$(call apt_need,wrk)
+	$(BIN)/python bench/redis_store.py $(ARGS)
 
 contract: $(STAMP)
 	@test -n "$(TAGFAKE_URL)" || { echo "set TAGFAKE_URL to the server to check"; exit 2; }

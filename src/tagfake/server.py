@@ -36,6 +36,7 @@ from tagfake.pipeline.access_log import AccessLog, JsonFormatter, json_line, utc
 from tagfake.runtime import Runtime
 from tagfake.settings import Settings
 from tagfake.state.sqlite.db import StoreFileError
+from tagfake.state.store import StoreUnavailable
 
 log = logging.getLogger("tagfake")
 
@@ -250,11 +251,15 @@ def _serve(settings: Settings, stop: _Stop) -> int:
     started = time.perf_counter()
     try:
         runtime = Runtime.build(settings)
-    except StoreFileError as exc:
+    except (StoreFileError, StoreUnavailable, ValueError) as exc:
         print(f"tagfake: {exc}", file=sys.stderr, flush=True)
         return 2
     try:
-        summary = runtime.start_state()
+        try:
+            summary = runtime.start_state()
+        except StoreUnavailable as exc:
+            print(f"tagfake: {exc}", file=sys.stderr, flush=True)
+            return 2
         sock = _listen(settings)
         if sock is None:
             return 2

@@ -158,7 +158,12 @@ def _check_redis(scheme: str) -> Callable[[str], str | None]:
 
 
 def _open_redis(url: StoreUrl, seed: int | None, rate_limits: bool, primary: bool) -> Engine:
-    from tagfake.state.redis.engine import open_redis
+    try:
+        from tagfake.state.redis.engine import open_redis
+    except ImportError as exc:
+        raise ValueError(
+            f"store {url.text!r} needs redis-py ({exc.name} is missing): pip install 'tagfake[redis]'"
+        ) from None
 
     return open_redis(url, seed, rate_limits, primary)
 
