@@ -37,9 +37,12 @@ CONFIGS = [("memory", 1), ("sqlite", 1), ("sqlite", 2)]
 
 POST_SCRIPT = """
 counter = 0
+function setup(thread)
+  thread:set("tid", math.random(1e9))
+end
 request = function()
   counter = counter + 1
-  local body = string.format('{"name":"wrk %d %d","color":"#102030"}', math.random(1e9), counter)
+  local body = string.format('{"name":"wrk %d %d","color":"#102030"}', tid, counter)
   return wrk.format("POST", "/zapini/api/v1/tags", {
     ["Authorization"] = "%s", ["Content-Type"] = "application/json"}, body)
 end

@@ -102,6 +102,9 @@ def test_kill_9_under_a_4_writer_load_loses_nothing_acknowledged(tmp_path: Path)
                 Writer(server, f"r{round_no}w{w}", random.Random(rng.random())) for w in range(4)
             ]
             time.sleep(rng.uniform(0.4, 1.6))
+            deadline = time.monotonic() + 15
+            while sum(w.acked for w in writers) < 20 and time.monotonic() < deadline:
+                time.sleep(0.02)  # a busy machine: let the load get going first
             server.kill()  # SIGKILL at a random point: no shutdown code runs
             for w in writers:
                 w.stop()

@@ -4,12 +4,15 @@ one line naming it — when it is not a tagfake store this tagfake can read."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
 
 from tagfake.state.engines import parse_store_url
 from tagfake.state.sqlite.db import SCHEMA_VERSION, StoreFileError, open_database
+from tagfake.state.store import Store
+from tests.store.conftest import VENDOR
 
 
 def test_a_new_file_is_a_wal_database_of_this_schema(tmp_path: Path) -> None:
@@ -109,3 +112,30 @@ def test_store_urls(text: str, scheme: str, target: str, shared: bool) -> None:
 def test_bad_store_urls_are_refused_with_the_reason(text: str, words: str) -> None:
     with pytest.raises(ValueError, match=words):
         parse_store_url(text)
+
+
+def test_any_string_a_record_holds_reads_back_as_it_was(engine: Store) -> None:
+    # Not in an index: index keys are text SQLite holds, which is all the request checks let in.
+    odd = {"note": 'a\udfffb \u0000 \U0001f600 \\ "q"', "nested": {"list": [1, None, 2.5]}}
+    with engine.transaction(VENDOR, "acme") as w:
+        w.put_tag("odd", odd)
+    with engine.read(VENDOR, "acme") as r:
+        assert r.tag("odd") == odd
+        assert r.tag_records() == [odd]
+
+
+def test_each_thread_keeps_one_connection_of_its_own(tmp_path: Path) -> None:
+    db, _ = open_database(tmp_path / "t.db")
+    mine = db.connection()
+    theirs: list[object] = []
+
+    def other() -> None:
+        theirs.extend([db.connection(), db.connection()])
+
+    for _ in range(3):  # interleaved: a thread's first connection must not cost another's
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+        assert db.connection() is mine
+    assert theirs[0] is theirs[1] and theirs[0] is not mine
+    db.close()

@@ -268,6 +268,12 @@ def test_counts_and_carriers_are_live(engine: Store) -> None:
 def test_tags_with_counts_is_every_tag_with_its_live_count(engine: Store) -> None:
     seed(engine)
     with engine.read(VENDOR, T) as r:
+        assert r.tags_counted("conv", "n") == [
+            {"name": "Alpha", "slug": "alpha", "group": 1, "n": 1},
+            {"name": "Beta", "slug": "beta", "group": 1, "n": 2},
+            {"name": "Gamma", "slug": "gamma", "n": 0},
+        ]
+        assert r.tag_records() == [rec for _, rec in r.tags()]
         assert [(k, rec["name"], n) for k, rec, n in r.tags_with_counts("conv")] == [
             ("a", "Alpha", 1),
             ("b", "Beta", 2),

@@ -91,7 +91,7 @@ class AdminBackend:
                 "vendor": vendor,
                 "tenant": tenant,
                 "credentials": self.rt.store.credentials(vendor, tenant),
-                "tags": [t for _, t in r.tags()],
+                "tags": r.tag_records(),
                 "groups": [g for _, g in r.groups()],
                 "entities": {
                     kind: [

@@ -32,6 +32,9 @@ class Call:
     #: The answer's body as Respond parsed it to check it, so the journal need not parse again.
     answer: Any = None
     answer_parsed: bool = False
+    #: (payload, body) of the handler's JSON reply, so Respond checks the body it was made
+    #: from instead of parsing the payload back.
+    replied: tuple[bytes, Any] | None = None
     violations: list[str] = field(default_factory=list)
     #: What a fault rule did to this request; the answer is then not checked against the spec.
     fault: str | None = None

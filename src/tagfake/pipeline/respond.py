@@ -136,6 +136,8 @@ class Respond:
             body: Any = None
         elif b"json" not in ctype.lower():
             return [f"status {status}: answer is {ctype.decode('latin-1') or 'untyped'}, not JSON"]
+        elif call.replied is not None and call.replied[0] == payload:
+            body = call.replied[1]
         else:
             try:
                 body = json.loads(payload)

@@ -162,7 +162,8 @@ def _open_redis(url: StoreUrl, seed: int | None, rate_limits: bool, primary: boo
         from tagfake.state.redis.engine import open_redis
     except ImportError as exc:
         raise ValueError(
-            f"store {url.text!r} needs redis-py ({exc.name} is missing): pip install 'tagfake[redis]'"
+            f"store {url.text!r} needs redis-py ({exc.name} is missing): "
+            "pip install 'tagfake[redis]'"
         ) from None
 
     return open_redis(url, seed, rate_limits, primary)

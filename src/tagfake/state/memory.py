@@ -204,6 +204,18 @@ class _View:
         carriers = self._t.carriers.get(kind, {})
         return [(k, unpack(p), len(carriers.get(k, ()))) for k, p in self._t.tags.items.items()]
 
+    def tag_records(self) -> list[Record]:
+        return [unpack(p) for p in self._t.tags.items.values()]
+
+    def tags_counted(self, kind: str, field: str) -> list[Record]:
+        carriers = self._t.carriers.get(kind, {})
+        out = []
+        for key, packed in self._t.tags.items.items():
+            record = unpack(packed)
+            record[field] = len(carriers.get(key, ()))
+            out.append(record)
+        return out
+
     def tag_keys(self, limit: int | None = None) -> list[str]:
         return _first(self._t.tags.items, limit)
 
@@ -270,13 +282,14 @@ class _View:
 class _Writer(_View):
     """Reads and writes of one tenant inside its transaction (`TenantWriter`)."""
 
-    __slots__ = ("_store", "_undo", "_vendor")
+    __slots__ = ("_drew", "_store", "_undo", "_vendor")
 
     def __init__(self, tenant: _Tenant, store: MemoryStore, vendor: str) -> None:
         super().__init__(tenant)
         self._store = store
         self._vendor = vendor
         self._undo: Undo = []
+        self._drew = False
 
     # -- ids
     def next_int(self, kind: str) -> int:
@@ -289,8 +302,10 @@ class _Writer(_View):
 
     def new_uuid(self) -> str:
         rng = self._store._rng
-        state = rng.getstate()
-        self._undo.append(lambda: rng.setstate(state))
+        if not self._drew:  # a rollback goes back to the state before the first draw
+            self._drew = True
+            state = rng.getstate()
+            self._undo.append(lambda: rng.setstate(state))
         return _uuid4(rng)
 
     # -- tags

@@ -107,6 +107,14 @@ class TenantReader(Protocol):
     def tags_with_counts(self, kind: str) -> list[tuple[str, Record, int]]:
         """Every tag with how many entities of `kind` carry it, one pass. O(answer)."""
 
+    def tag_records(self) -> list[Record]:
+        """Every tag's record, in put order: `tags()` without the keys. O(answer)."""
+
+    def tags_counted(self, kind: str, field: str) -> list[Record]:
+        """Every tag's record, in put order, with `field` set to how many entities of `kind`
+        carry it (a live count), one pass. O(answer). The answer of a large list: it makes no
+        object per tag but the record, which keeps the garbage collector out of the way."""
+
     def tag_keys(self, limit: int | None = None) -> list[str]:
         """The first `limit` tag keys (all by default), in put order. O(answer)."""
 

@@ -34,7 +34,9 @@ async def run(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
 
 
 def reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(dumps(body), status, headers, media_type="application/json")
+    payload = dumps(body)
+    current().replied = (payload, body)
+    return Response(payload, status, headers, media_type="application/json")
 
 
 def snake(operation_id: str) -> str:

@@ -216,6 +216,16 @@ class RedisTenant:
         counts = self._c.cards([self._carriers_key(kind, k) for k, _ in tags])
         return [(k, r, n) for (k, r), n in zip(tags, counts, strict=True)]
 
+    def tag_records(self) -> list[Record]:
+        return [r for _, r in self._all(TAG)]
+
+    def tags_counted(self, kind: str, field: str) -> list[Record]:
+        out = []
+        for _, record, n in self.tags_with_counts(kind):
+            record[field] = n
+            out.append(record)
+        return out
+
     def tag_keys(self, limit: int | None = None) -> list[str]:
         return self._c.order(self._order(TAG)).list(limit)
 

@@ -54,7 +54,7 @@ class CommBoxBackend:
     # -- tags -------------------------------------------------------------------------------
     def get_tags(self, tenant: str) -> list[Record]:
         with self.store.read(VENDOR, tenant) as r:
-            return [tag for _, tag in sorted(r.tags(), key=lambda kv: int(kv[0]))]
+            return sorted(r.tag_records(), key=lambda tag: int(tag["id"]))
 
     def create_tag(self, tenant: str, data: Mapping[str, Any]) -> str:
         """The new tag's id, as the string the API answers."""

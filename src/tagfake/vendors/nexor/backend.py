@@ -117,7 +117,7 @@ class NexorBackend:
         with self.store.read(VENDOR, tenant) as r:
             return [
                 self._full(tag)
-                for _, tag in r.tags()
+                for tag in r.tag_records()
                 if not needle
                 or any(
                     needle in (tag.get(f) or "").casefold() for f in ("name", "slug", "description")

@@ -38,7 +38,7 @@ class ZapiniBackend:
     # -- reads ------------------------------------------------------------------------------
     def list_tags(self, tenant: str) -> list[Record]:
         with self.store.read(VENDOR, tenant) as r:
-            return [{**tag, "conversations_count": n} for _, tag, n in r.tags_with_counts(KIND)]
+            return r.tags_counted(KIND, "conversations_count")
 
     def get_tag(self, tenant: str, tag_id: str) -> Record:
         with self.store.read(VENDOR, tenant) as r:
