@@ -266,7 +266,7 @@ class RedisTenant:
         return self._c.order(self._order(_entity_sort(kind))).list(limit)
 
     def kinds(self) -> list[str]:
-        return [k for k in self._c.order(self._ns + "kinds").list() if self.entity_count(k)]
+        return self._c.order(self._ns + "kinds").list()
 
     def carrying(self, kind: str, tag_key: str) -> list[str]:
         return self._c.members(self._carriers_key(kind, tag_key)).list()
@@ -496,7 +496,10 @@ class RedisStore:
             w.put_tag(key, record)
         for key, record in namespace.groups.items():
             w.put_group(key, record)
+        kinds = cache.order(cache.ns + "kinds")
         for kind, items in namespace.entities.items():
+            if not kinds.contains(kind):  # a kind loaded empty is kept
+                kinds.add(kind)
             for key, entity in items.items():
                 w.put_entity(kind, key, entity.attrs, entity.tags)
         return cache
