@@ -137,17 +137,32 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
-#: Apply a change only while the lock is still ours: ARGV = token, then per command its name,
-#: its number of arguments and the arguments. The lock goes with the last command.
+#: Take the lock (KEYS[1]) and read its version (KEYS[2]): how many changes it has guarded.
+_ACQUIRE = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return redis.call('GET', KEYS[2]) or '0'
+end
+return false
+"""
+
+#: Apply a change only if nobody else can have changed what the lock guards: the lock is still
+#: ours, or it expired and nobody has taken it since (its version is the one we read). ARGV =
+#: token, version, then per command its name, its number of arguments and the arguments.
 APPLY = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('LOCKLOST') end
-local i = 2
+local holder = redis.call('GET', KEYS[1])
+if holder ~= ARGV[1] then
+  if holder or (redis.call('GET', KEYS[2]) or '0') ~= ARGV[2] then
+    return redis.error_reply('LOCKLOST')
+  end
+end
+local i = 3
 while i <= #ARGV do
   local n = tonumber(ARGV[i + 1])
   redis.call(ARGV[i], unpack(ARGV, i + 2, i + 1 + n))
   i = i + 2 + n
 end
-redis.call('DEL', KEYS[1])
+redis.call('INCR', KEYS[2])
+if holder then redis.call('DEL', KEYS[1]) end
 return 1
 """
 
@@ -171,6 +186,7 @@ class Locks:
         #: Waiting longer than a lock can live means its holder is gone and Redis is not
         #: answering the expiry: give up.
         self.wait = options.lock_ttl + options.timeout
+        self._take = client.register_script(_ACQUIRE)
         self._release = client.register_script(_RELEASE)
         self._apply = client.register_script(APPLY)
         self._stripes = [threading.Lock() for _ in range(64)]
@@ -183,7 +199,7 @@ class Locks:
         if not stripe.acquire(timeout=self.wait):
             raise StoreUnavailable(f"redis: {key} stayed locked for {self.wait:.0f} s")
         try:
-            held = Held(self, key, self._acquire(key))
+            held = Held(self, key, *self._acquire(key))
             try:
                 yield held
             finally:
@@ -193,40 +209,46 @@ class Locks:
         finally:
             stripe.release()
 
-    def _acquire(self, key: str) -> str:
+    def _acquire(self, key: str) -> tuple[str, str]:
+        """(token, version) once the lock is ours."""
         token = secrets.token_hex(8)
         deadline = time.monotonic() + self.wait
         pause = 0.0005
-        while not self.client.set(key, token, nx=True, px=self.ttl_ms):
+        while True:
+            version = self._take(keys=[key, key + ":v"], args=[token, self.ttl_ms])
+            if version is not None:
+                return token, str(version)
             if time.monotonic() > deadline:
                 raise StoreUnavailable(f"redis: {key} stayed locked for {self.wait:.0f} s")
             time.sleep(pause)
             pause = min(pause * 2, 0.01)
-        return token
 
-    def commit(self, key: str, token: str, commands: list[Command]) -> None:
-        """Run `commands` atomically if the lock is still held by `token`, and release it."""
+    def commit(self, key: str, token: str, version: str, commands: list[Command]) -> None:
+        """Run `commands` atomically if nobody else can have changed what the lock guards since
+        it was taken, and release it."""
         try:
-            self._apply(keys=[key], args=[token, *encode(commands)])
+            self._apply(keys=[key, key + ":v"], args=[token, version, *encode(commands)])
         except redis.exceptions.ResponseError as exc:
             if "LOCKLOST" in str(exc):
                 raise StoreUnavailable(
-                    f"redis: a change held {key} longer than {self.ttl_ms} ms and was dropped"
+                    f"redis: a change held {key} past its {self.ttl_ms} ms while another "
+                    "wanted it, and was dropped"
                 ) from None
             raise
 
 
 class Held:
-    def __init__(self, locks: Locks, key: str, token: str) -> None:
+    def __init__(self, locks: Locks, key: str, token: str, version: str) -> None:
         self.locks = locks
         self.key = key
         self.token = token
+        self.version = version
         self.released = False
 
     def commit(self, commands: list[Command]) -> None:
-        """Apply `commands` atomically and release the lock, if it is still ours."""
+        """Apply `commands` atomically and release the lock (see `Locks.commit`)."""
         self.released = True
-        self.locks.commit(self.key, self.token, commands)
+        self.locks.commit(self.key, self.token, self.version, commands)
 
 
 def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
