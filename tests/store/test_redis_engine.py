@@ -3,6 +3,7 @@ layout (no key holds a whole tenant), isolation of worlds by prefix, and store U
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -164,3 +165,43 @@ def test_a_second_process_joins_the_world_the_first_created(
     finally:
         first.close()
         second.close()
+
+
+def count(store: RedisStore) -> int:
+    with store.read(VENDOR, T) as r:
+        return r.tag_count()
+
+
+def test_a_read_of_several_calls_sees_one_state_while_a_change_waits_for_it(
+    server: RedisServer, prefix: str
+) -> None:
+    store = store_on(server, prefix)
+    with store.transaction(VENDOR, T) as w:
+        w.put_tag("a", tag("A"))
+    committed = threading.Event()
+
+    def change() -> None:
+        with store.transaction(VENDOR, T) as w:
+            w.delete_tag("a")
+            w.put_tag("b", tag("B"))
+        committed.set()
+
+    with store.read(VENDOR, T) as r:
+        before = r.tag_keys()
+        # Readers do not wait for each other.
+        other = threading.Thread(target=count, args=(store,))
+        other.start()
+        other.join(2)
+        assert not other.is_alive()
+        writer = threading.Thread(target=change)
+        writer.start()
+        time.sleep(0.3)
+        assert not committed.is_set()  # the change waits for the read to end...
+        assert r.tag("a") == tag("A")  # ...so the read's later calls see the same state
+        assert r.tag_keys() == before == ["a"]
+        with store.read(VENDOR, T) as inner:  # a read inside it is part of it
+            assert inner.tag_keys() == ["a"]
+    writer.join(5)
+    assert committed.is_set()
+    with store.read(VENDOR, T) as r:
+        assert r.tag_keys() == ["b"]

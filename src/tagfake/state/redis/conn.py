@@ -145,9 +145,20 @@ end
 return false
 """
 
+#: Readers register under KEYS[1] (a sorted set, scored by when they expire) unless a change
+#: waits to commit (KEYS[2]): then they wait, so a writer is never starved by readers.
+_ENTER = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+local t = redis.call('TIME')
+redis.call('ZADD', KEYS[1], t[1] * 1000 + math.floor(t[2] / 1000) + tonumber(ARGV[2]), ARGV[1])
+return 1
+"""
+
 #: Apply a change only if nobody else can have changed what the lock guards: the lock is still
-#: ours, or it expired and nobody has taken it since (its version is the one we read). ARGV =
-#: token, version, then per command its name, its number of arguments and the arguments.
+#: ours, or it expired and nobody has taken it since (its version is the one we read); and only
+#: when no reader is in the middle of a read (else hold new readers back and say READERS).
+#: KEYS = lock, version, readers, commit flag. ARGV = token, version, then per command its
+#: name, its number of arguments and the arguments.
 APPLY = """
 local holder = redis.call('GET', KEYS[1])
 if holder ~= ARGV[1] then
@@ -155,6 +166,13 @@ if holder ~= ARGV[1] then
     return redis.error_reply('LOCKLOST')
   end
 end
+local t = redis.call('TIME')
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', t[1] * 1000 + math.floor(t[2] / 1000))
+if redis.call('ZCARD', KEYS[3]) > 0 then
+  redis.call('SET', KEYS[4], '1', 'PX', 1000)
+  return redis.error_reply('READERS')
+end
+redis.call('DEL', KEYS[4])
 local i = 3
 while i <= #ARGV do
   local n = tonumber(ARGV[i + 1])
@@ -187,9 +205,11 @@ class Locks:
         #: answering the expiry: give up.
         self.wait = options.lock_ttl + options.timeout
         self._take = client.register_script(_ACQUIRE)
+        self._enter = client.register_script(_ENTER)
         self._release = client.register_script(_RELEASE)
         self._apply = client.register_script(APPLY)
         self._stripes = [threading.Lock() for _ in range(64)]
+        self._local = threading.local()
 
     @contextmanager
     def held(self, key: str) -> Iterator[Held]:
@@ -209,6 +229,36 @@ class Locks:
         finally:
             stripe.release()
 
+    @contextmanager
+    def reading(self, key: str) -> Iterator[None]:
+        """A read of what the lock `key` guards: no change commits until the block ends (a
+        change in progress may go on; it commits after). Readers do not exclude each other;
+        a read inside a read of the same thread is part of it."""
+        mine: dict[str, list[str]] = self._local.__dict__.setdefault("reads", {})
+        if key in mine:
+            mine[key].append(mine[key][0])
+            try:
+                yield
+            finally:
+                mine[key].pop()
+            return
+        token = secrets.token_hex(8)
+        readers = key + ":r"
+        deadline = time.monotonic() + self.wait
+        pause = 0.0005
+        while not self._enter(keys=[readers, key + ":c"], args=[token, self.ttl_ms]):
+            if time.monotonic() > deadline:
+                raise StoreUnavailable(f"redis: a change of {key} kept readers waiting")
+            time.sleep(pause)
+            pause = min(pause * 2, 0.01)
+        mine[key] = [token]
+        try:
+            yield
+        finally:
+            del mine[key]
+            with suppress(*OUTAGES):  # it expires by itself if Redis is gone
+                self.client.zrem(readers, token)
+
     def _acquire(self, key: str) -> tuple[str, str]:
         """(token, version) once the lock is ours."""
         token = secrets.token_hex(8)
@@ -226,15 +276,31 @@ class Locks:
     def commit(self, key: str, token: str, version: str, commands: list[Command]) -> None:
         """Run `commands` atomically if nobody else can have changed what the lock guards since
         it was taken, and release it."""
-        try:
-            self._apply(keys=[key, key + ":v"], args=[token, version, *encode(commands)])
-        except redis.exceptions.ResponseError as exc:
-            if "LOCKLOST" in str(exc):
-                raise StoreUnavailable(
-                    f"redis: a change held {key} past its {self.ttl_ms} ms while another "
-                    "wanted it, and was dropped"
-                ) from None
-            raise
+        keys = [key, key + ":v", key + ":r", key + ":c"]
+        args = [token, version, *encode(commands)]
+        own = self._local.__dict__.get("reads", {}).get(key)
+        if own:
+            # This thread reads what it changes: its own read must not hold its change back.
+            self.client.zrem(key + ":r", own[0])
+        deadline = time.monotonic() + self.wait
+        pause = 0.0002
+        while True:
+            try:
+                self._apply(keys=keys, args=args)
+                return
+            except redis.exceptions.ResponseError as exc:
+                if "LOCKLOST" in str(exc):
+                    raise StoreUnavailable(
+                        f"redis: a change held {key} past its {self.ttl_ms} ms while another "
+                        "wanted it, and was dropped"
+                    ) from None
+                if "READERS" not in str(exc):
+                    raise
+            # Readers in the middle of a read: they finish, new ones wait for this commit.
+            if time.monotonic() > deadline:
+                raise StoreUnavailable(f"redis: readers of {key} kept a change waiting")
+            time.sleep(pause)
+            pause = min(pause * 2, 0.005)
 
 
 class Held:

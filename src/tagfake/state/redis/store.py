@@ -9,12 +9,16 @@ ordered tag keys `s:<kind>:<key>` (a list) and per tag its carriers `c:<kind>:<t
 `kinds` and `seq` (the put-order counter). Every lookup is one field, member or key: no
 operation's cost grows with the tenant's size; lists are linear in what they return.
 
-A transaction or a read holds the tenant's lock (`Locks`): a transaction reads through a
-write-back cache (`cache.py`) and commits everything it changed in one Lua call that first
-checks the lock is still its own, so other processes see all of a request or none of it, and a
-process killed mid-request leaves nothing half-done (its lock expires). Ids are drawn with
-INCR, shared by every process; a rolled-back transaction gives its ids back when nobody drew
-after it. The seeded UUID source is (seed, draws): the n-th id of seed s is a function of both.
+A transaction holds the tenant's lock (`Locks`), reads through a write-back cache (`cache.py`)
+and commits everything it changed in one Lua call that first checks nobody else can have
+changed the tenant, so other processes see all of a request or none of it, and a process killed
+mid-request leaves nothing half-done (its lock expires). A read takes no lock: it registers as a
+reader, and no change commits while a read is under way, so a read of several calls sees one
+committed state; readers never wait for each other, only for a commit in progress.
+
+Ids are drawn with INCR, shared by every process; a rolled-back transaction gives its ids back
+when nobody drew after it. The seeded UUID source is (seed, draws): the n-th id of seed s is a
+function of both.
 """
 
 from __future__ import annotations
@@ -451,7 +455,7 @@ class RedisStore:
     def read(self, vendor: str, tenant: str) -> Iterator[RedisTenant]:
         lock = self.keys.lock(vendor, tenant)
         try:
-            with self.locks.held(lock):
+            with self.locks.reading(lock):
                 yield RedisTenant(
                     self,
                     vendor,
