@@ -7,8 +7,9 @@ STAMP  := $(VENV)/.installed
 .PHONY: serve test lint typecheck check bench bench-redis contract container-test tools clean
 
 # Programs the tests start (Debian packages), installed when missing: a real Redis for the
-# Redis store and HAProxy for the replicas-behind-a-balancer test. `wrk` for bench-redis.
-TOOLS     := redis-server haproxy
+# Redis store, HAProxy for the replicas-behind-a-balancer test, openssl for the TLS test's
+# certificates. `wrk` for bench-redis.
+TOOLS     := redis-server haproxy openssl
 apt_need   = missing=""; for t in $(1); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
