@@ -169,7 +169,7 @@ def test_a_second_process_joins_the_world_the_first_created(
 
 def count(store: RedisStore) -> int:
     with store.read(VENDOR, T) as r:
-        return r.tag_count()
+        return int(r.tag_count())
 
 
 def test_a_read_of_several_calls_sees_one_state_while_a_change_waits_for_it(

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
@@ -55,10 +55,14 @@ return 0
 """
 
 
+#: Context managers guard their own blocks (a wrapper would see only the manager's creation).
+_SELF_GUARDED = frozenset({"transaction", "read"})
+
+
 def _guard_methods(cls: C) -> C:
     """Every public method of `cls` raising a Redis outage as `StoreUnavailable`."""
     for name, value in list(vars(cls).items()):
-        if callable(value) and not name.startswith("_") and not getattr(value, "_cm", False):
+        if callable(value) and not name.startswith("_") and name not in _SELF_GUARDED:
             setattr(cls, name, guarded(value))
     return cls
 
@@ -383,12 +387,6 @@ class RedisTenant:
                 raise Missing(f"no tag {k!r}")
 
 
-def _context_manager(fn: Callable[..., Any]) -> Callable[..., Any]:
-    cm = contextmanager(fn)
-    cm._cm = True  # type: ignore[attr-defined]
-    return cm
-
-
 @_guard_methods
 class RedisStore:
     #: Each call waits for Redis (and maybe for another process's lock): off the event loop.
@@ -429,7 +427,7 @@ class RedisStore:
         return self._layouts.get(vendor) or self._layouts.setdefault(vendor, Layout())
 
     # -- transactions -----------------------------------------------------------------------
-    @_context_manager
+    @contextmanager
     def transaction(self, vendor: str, tenant: str) -> Iterator[RedisTenant]:
         lock = self.keys.lock(vendor, tenant)
         try:
@@ -451,7 +449,7 @@ class RedisStore:
         except OUTAGES as exc:
             raise StoreUnavailable(f"redis: {exc or type(exc).__name__}") from None
 
-    @_context_manager
+    @contextmanager
     def read(self, vendor: str, tenant: str) -> Iterator[RedisTenant]:
         lock = self.keys.lock(vendor, tenant)
         try:
