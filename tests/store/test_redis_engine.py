@@ -13,6 +13,7 @@ import pytest
 import redis
 
 from tagfake.state.engines import open_engine, parse_store_url
+from tagfake.state.model import Namespace
 from tagfake.state.redis.conn import RedisOptions
 from tagfake.state.redis.store import RedisStore
 from tagfake.state.store import StoreUnavailable
@@ -205,3 +206,17 @@ def test_a_read_of_several_calls_sees_one_state_while_a_change_waits_for_it(
     assert committed.is_set()
     with store.read(VENDOR, T) as r:
         assert r.tag_keys() == ["b"]
+
+
+def test_a_large_import_is_not_cut_short_by_the_request_timeout(
+    server: RedisServer, prefix: str
+) -> None:
+    """Loading a tenant of 20,000 tags runs longer in Redis than a request may wait."""
+    store = RedisStore(RedisOptions(server.url, prefix=prefix, timeout=0.05))
+    store.declare(VENDOR, LAYOUT)
+    data = Namespace(tags={str(i): tag(f"Tag {i}") for i in range(20_000)})
+    store.put_tenant(VENDOR, T, data, ["tok"])
+    with store.read(VENDOR, T) as r:
+        assert r.tag_count() == 20_000
+        assert r.tag_by("name", "tag 19999") == "19999"
+    store.close()

@@ -16,7 +16,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -198,8 +198,15 @@ class Locks:
     """Locks in Redis, each with a token and an expiry, in front of them a striped process lock
     so the threads of one process queue here instead of polling Redis."""
 
+    #: A change of more arguments than this (an import, a fixture of many tags) is applied on a
+    #: connection with a longer deadline: Redis needs longer than a request's to run it.
+    BULK_ARGS = 20_000
+    BULK_TIMEOUT = 120.0
+
     def __init__(self, client: redis.Redis, options: RedisOptions) -> None:
         self.client = client
+        self._options = options
+        self._bulk: Any = None
         self.ttl_ms = int(options.lock_ttl * 1000)
         #: Waiting longer than a lock can live means its holder is gone and Redis is not
         #: answering the expiry: give up.
@@ -259,6 +266,17 @@ class Locks:
             with suppress(*OUTAGES):  # it expires by itself if Redis is gone
                 self.client.zrem(readers, token)
 
+    def close(self) -> None:
+        if self._bulk is not None:
+            with suppress(*OUTAGES):
+                self._bulk.registered_client.close()
+
+    def _bulk_apply(self) -> Any:
+        if self._bulk is None:
+            slow = replace(self._options, timeout=max(self._options.timeout, self.BULK_TIMEOUT))
+            self._bulk = connect(slow).register_script(APPLY)
+        return self._bulk
+
     def _acquire(self, key: str) -> tuple[str, str]:
         """(token, version) once the lock is ours."""
         token = secrets.token_hex(8)
@@ -278,6 +296,7 @@ class Locks:
         it was taken, and release it."""
         keys = [key, key + ":v", key + ":r", key + ":c"]
         args = [token, version, *encode(commands)]
+        apply = self._apply if len(args) <= self.BULK_ARGS else self._bulk_apply()
         own = self._local.__dict__.get("reads", {}).get(key)
         if own:
             # This thread reads what it changes: its own read must not hold its change back.
@@ -286,7 +305,7 @@ class Locks:
         pause = 0.0002
         while True:
             try:
-                self._apply(keys=keys, args=args)
+                apply(keys=keys, args=args)
                 return
             except redis.exceptions.ResponseError as exc:
                 if "LOCKLOST" in str(exc):

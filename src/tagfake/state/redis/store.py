@@ -648,6 +648,7 @@ class RedisStore:
             self.reseed(None)
 
     def close(self) -> None:
+        self.locks.close()
         with suppress(*OUTAGES):
             self.r.close()
             self.r.connection_pool.disconnect()
