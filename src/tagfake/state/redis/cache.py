@@ -103,6 +103,16 @@ class Cache:
         self._seq += 1
         return self._seq
 
+    @property
+    def changed(self) -> bool:
+        """Whether anything was written (reads may then bypass the cache)."""
+        return bool(
+            self._dirty_hashes
+            or self._dirty_lists
+            or any(o.added or o.removed for o in self._orders.values())
+            or any(m.added or m.removed for m in self._sets.values())
+        )
+
     # -- the change -------------------------------------------------------------------------
     def commands(self) -> builtins.list[Command]:
         out: builtins.list[Command] = []

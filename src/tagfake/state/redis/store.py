@@ -48,6 +48,23 @@ _GIVE_BACK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) end
 return 0
 """
+#: Every tag (KEYS[1] put order, KEYS[2] records) with the size of its carriers' set (ARGV[1]
+#: + tag key), flat: key, record, count, key, ...
+_COUNTED = """
+local keys = redis.call('ZRANGE', KEYS[1], 0, -1)
+local out = {}
+for i = 1, #keys, 1000 do
+  local part = {}
+  for j = i, math.min(i + 999, #keys) do part[#part + 1] = keys[j] end
+  local docs = redis.call('HMGET', KEYS[2], unpack(part))
+  for j, k in ipairs(part) do
+    out[#out + 1] = k
+    out[#out + 1] = docs[j] or ''
+    out[#out + 1] = redis.call('SCARD', ARGV[1] .. k)
+  end
+end
+return out
+"""
 _BUMP = """
 local v = tonumber(redis.call('GET', KEYS[1]) or '0')
 if v < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
@@ -220,6 +237,16 @@ class RedisTenant:
         return self._all(TAG)
 
     def tags_with_counts(self, kind: str) -> list[tuple[str, Record, int]]:
+        if not self._c.changed and not self._c.empty:
+            # Nothing of ours pending: Redis lists the tags with their counts in one call.
+            flat = self._store._counted(
+                keys=[self._order(TAG), self._items(TAG)], args=[self._ns + "c:" + kind + ":"]
+            )
+            return [
+                (str(flat[i]), _load(flat[i + 1]), int(flat[i + 2]))
+                for i in range(0, len(flat), 3)
+                if flat[i + 1]
+            ]
         tags = self._all(TAG)
         counts = self._c.cards([self._carriers_key(kind, k) for k, _ in tags])
         return [(k, r, n) for (k, r), n in zip(tags, counts, strict=True)]
@@ -402,6 +429,7 @@ class RedisStore:
         self._layouts: dict[str, Layout] = {}
         self._give_back = self.r.register_script(_GIVE_BACK)
         self._bump = self.r.register_script(_BUMP)
+        self._counted = self.r.register_script(_COUNTED)
 
     # -- layouts ----------------------------------------------------------------------------
     def declare(self, vendor: str, layout: Layout) -> None:
