@@ -281,15 +281,17 @@ class Locks:
         """(token, version) once the lock is ours."""
         token = secrets.token_hex(8)
         deadline = time.monotonic() + self.wait
-        pause = 0.0005
+        pause = 0.0002
         while True:
             version = self._take(keys=[key, key + ":v"], args=[token, self.ttl_ms])
             if version is not None:
                 return token, str(version)
             if time.monotonic() > deadline:
                 raise StoreUnavailable(f"redis: {key} stayed locked for {self.wait:.0f} s")
+            # Changes hold a lock for a few ms: ask again soon. One thread per process asks
+            # (the stripe lock), so the polling stays small.
             time.sleep(pause)
-            pause = min(pause * 2, 0.01)
+            pause = min(pause * 2, 0.002)
 
     def commit(self, key: str, token: str, version: str, commands: list[Command]) -> None:
         """Run `commands` atomically if nobody else can have changed what the lock guards since
