@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from tagfake.state.engines import open_engine, parse_store_url
-from tagfake.state.model import Namespace
+from tagfake.state.model import Entity, Namespace
 from tagfake.state.redis.conn import RedisOptions
 from tagfake.state.redis.store import RedisStore
 from tagfake.state.store import StoreUnavailable
@@ -215,8 +215,13 @@ def test_a_large_import_is_not_cut_short_by_the_request_timeout(
     store = RedisStore(RedisOptions(server.url, prefix=prefix, timeout=0.05))
     store.declare(VENDOR, LAYOUT)
     data = Namespace(tags={str(i): tag(f"Tag {i}") for i in range(20_000)})
+    data.kind("conv")["c"] = Entity(attrs={"id": "c"}, tags=["0", "19999"])
     store.put_tenant(VENDOR, T, data, ["tok"])
     with store.read(VENDOR, T) as r:
         assert r.tag_count() == 20_000
         assert r.tag_by("name", "tag 19999") == "19999"
+        # Listed a slice per call, in put order, every count live.
+        listed = r.tags_with_counts("conv")
+    assert [k for k, _, _ in listed] == [str(i) for i in range(20_000)]
+    assert {k: n for k, _, n in listed if n} == {"0": 1, "19999": 1}
     store.close()

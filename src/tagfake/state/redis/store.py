@@ -48,23 +48,22 @@ _GIVE_BACK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) end
 return 0
 """
-#: Every tag (KEYS[1] put order, KEYS[2] records) with the size of its carriers' set (ARGV[1]
-#: + tag key), flat: key, record, count, key, ...
+#: Tags ARGV[2]..ARGV[3] in put order (KEYS[1]) with their records (KEYS[2]) and the size of
+#: their carriers' sets (ARGV[1] + tag key), flat: key, record, count, key, ...
 _COUNTED = """
-local keys = redis.call('ZRANGE', KEYS[1], 0, -1)
+local keys = redis.call('ZRANGE', KEYS[1], ARGV[2], ARGV[3])
+if #keys == 0 then return {} end
+local docs = redis.call('HMGET', KEYS[2], unpack(keys))
 local out = {}
-for i = 1, #keys, 1000 do
-  local part = {}
-  for j = i, math.min(i + 999, #keys) do part[#part + 1] = keys[j] end
-  local docs = redis.call('HMGET', KEYS[2], unpack(part))
-  for j, k in ipairs(part) do
-    out[#out + 1] = k
-    out[#out + 1] = docs[j] or ''
-    out[#out + 1] = redis.call('SCARD', ARGV[1] .. k)
-  end
+for j, k in ipairs(keys) do
+  out[#out + 1] = k
+  out[#out + 1] = docs[j] or ''
+  out[#out + 1] = redis.call('SCARD', ARGV[1] .. k)
 end
 return out
 """
+#: Tags per call of `_COUNTED`: a short call each, so a long list never meets the timeout.
+_COUNTED_STEP = 2000
 _BUMP = """
 local v = tonumber(redis.call('GET', KEYS[1]) or '0')
 if v < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
@@ -238,15 +237,23 @@ class RedisTenant:
 
     def tags_with_counts(self, kind: str) -> list[tuple[str, Record, int]]:
         if not self._c.changed and not self._c.empty:
-            # Nothing of ours pending: Redis lists the tags with their counts in one call.
-            flat = self._store._counted(
-                keys=[self._order(TAG), self._items(TAG)], args=[self._ns + "c:" + kind + ":"]
-            )
-            return [
-                (str(flat[i]), _load(flat[i + 1]), int(flat[i + 2]))
-                for i in range(0, len(flat), 3)
-                if flat[i + 1]
-            ]
+            # Nothing of ours pending: Redis lists the tags with their counts, a slice a call.
+            # (A reader: no change commits between the calls, so they list one state.)
+            out: list[tuple[str, Record, int]] = []
+            keys = [self._order(TAG), self._items(TAG)]
+            carriers = self._ns + "c:" + kind + ":"
+            start = 0
+            while True:
+                stop = start + _COUNTED_STEP - 1
+                flat = self._store._counted(keys=keys, args=[carriers, start, stop])
+                out += [
+                    (str(flat[i]), _load(flat[i + 1]), int(flat[i + 2]))
+                    for i in range(0, len(flat), 3)
+                    if flat[i + 1]
+                ]
+                if len(flat) < 3 * _COUNTED_STEP:
+                    return out
+                start = stop + 1
         tags = self._all(TAG)
         counts = self._c.cards([self._carriers_key(kind, k) for k, _ in tags])
         return [(k, r, n) for (k, r), n in zip(tags, counts, strict=True)]
