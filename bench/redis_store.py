@@ -60,9 +60,37 @@ end
 
 # -- costs ------------------------------------------------------------------------------------
 def child(url: str, size: int, repeat: int) -> None:
-    """In a fresh process: store_costs' measurement with the store at `url`."""
+    """In a fresh process: store_costs' measurement with the store at `url`, and how many
+    Redis calls (commands, pipelines, scripts) each request made."""
+    import redis
+
     store_costs.engines = lambda: {"redis": lambda folder: url}  # type: ignore[assignment,misc,return-value]
+    calls = [0]
+    command, pipeline = redis.Redis.execute_command, redis.client.Pipeline.execute
+
+    def counted_command(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return command(self, *args, **kwargs)
+
+    def counted_pipeline(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return pipeline(self, *args, **kwargs)
+
+    redis.Redis.execute_command = counted_command  # type: ignore[method-assign]
+    redis.client.Pipeline.execute = counted_pipeline  # type: ignore[method-assign]
+    per_request: dict[str, list[int]] = {}
+    request = store_costs.Asgi.request
+
+    async def counting(self: Any, method: str, path: str, *args: Any) -> tuple[int, bytes]:
+        before = calls[0]
+        answer = await request(self, method, path, *args)
+        op = f"{method} {path.split('/')[1]} {path.rsplit('/', maxsplit=1)[-1]}"
+        per_request.setdefault(op, []).append(calls[0] - before)
+        return answer
+
+    store_costs.Asgi.request = counting  # type: ignore[method-assign]
     result = asyncio.run(store_costs.measure("redis", size, repeat))
+    result["redis_calls"] = {op: sorted(set(n)) for op, n in per_request.items()}
     print(json.dumps(result))
 
 
@@ -89,6 +117,8 @@ def costs(sizes: list[int], repeat: int) -> list[dict[str, Any]]:
                 flush=True,
             )
         print(f"redis {size:>7,} tags  seeded in {run['seed_s']} s", flush=True)
+        for op, seen in run["redis_calls"].items():
+            print(f"redis {size:>7,} tags  {op:40} Redis calls per request {seen}", flush=True)
     return runs
 
 
