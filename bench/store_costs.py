@@ -3,15 +3,16 @@ with the tenant's size (lists aside), measured through the whole HTTP app.
 
     .venv/bin/python bench/store_costs.py                       # memory store, 100 / 10k / 100k
     .venv/bin/python bench/store_costs.py --engines memory,sqlite
-    .venv/bin/python bench/store_costs.py --sizes 100,1000 --repeat 31
+    .venv/bin/python bench/store_costs.py --sizes 100,1000 --repeat 31 --list-repeat 5
     .venv/bin/python bench/store_costs.py --engines memory --no-write
 
 For each engine and size, a fresh child process builds the app (all four vendors, validation
 `report`, the default), seeds `size` tags into Zapini's and Nexor's tenant `acme` (and a lead
-per ten tags into Nexor's) straight through the store, then sends each operation `--repeat`
-times through the app's ASGI interface — the whole pipeline (auth, validation of request and
-answer, journal, JSON) without a socket, so the figures are the app's own cost. It reports the
-p50 and p90 of each operation, and the process's RSS after seeding and its peak at the end.
+per ten tags into Nexor's) straight through the store, taking the RSS before, between and
+after, then sends each operation `--repeat` times (`--list-repeat` for the list) through the
+app's ASGI interface: the whole pipeline (auth, validation of request and answer, journal,
+JSON) without a socket, so the figures are the app's own cost. It reports each operation's
+p50 and p90 wall time and p50 CPU time, and the process's RSS and its peak at the end.
 
 Operations: a Zapini tag create, a Zapini conversation sync (5 tags, alternating between two
 sets), a Nexor lead sync by email (5 names, alternating), a Nexor tag create, and Zapini
@@ -50,6 +51,7 @@ LEAD_EMAIL = "bench-lead-0@example.com"
 OPERATIONS = ("zapini create", "zapini sync", "nexor sync", "nexor create", "zapini GET /tags")
 #: How many tags the syncs pick from: the first of the seeded ones.
 SYNC_POOL = 10
+CHUNK = 1000
 
 
 def engines() -> dict[str, Callable[[Path], str]]:
@@ -102,7 +104,7 @@ class Asgi:
     ) -> tuple[int, bytes]:
         raw = b"" if body is None else json.dumps(body).encode()
         pairs = [
-            (b"host", b"bench"),
+            (b"host", b"127.0.0.1"),
             *((k.lower().encode(), v.encode()) for k, v in headers.items()),
         ]
         if body is not None:
@@ -147,69 +149,77 @@ class Asgi:
         return status, b"".join(chunks)
 
 
-def seed(runtime: Any, size: int) -> tuple[list[str], list[str]]:
-    """`size` tags in Zapini's and Nexor's acme, a lead per ten tags; returns the sync pools."""
+def seed_zapini(runtime: Any, size: int) -> list[str]:
+    """`size` tags in Zapini's acme, put through the store in transactions of a thousand
+    (as a long run of requests leaves them); returns the tags the sync picks from."""
     from tagfake.clock import rfc3339
 
     now = rfc3339(runtime.clock.now())
     store = runtime.store
-    zapini: list[str] = []
-    with store.transaction("zapini", "acme") as w:
-        for i in range(size):
-            key = w.new_uuid()
-            w.put_tag(
-                key,
-                {
-                    "id": key,
-                    "name": f"Seeded tag {i}",
-                    "color": "#12ab34",
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
-            if i < SYNC_POOL:
-                zapini.append(key)
-    names: list[str] = []
-    with store.transaction("nexor", "acme") as w:
-        for i in range(size):
-            key = w.new_uuid()
-            w.put_tag(
-                key,
-                {
-                    "id": key,
-                    "name": f"Seeded tag {i}",
-                    "slug": f"seeded-tag-{i}",
-                    "description": None,
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
-            if i < SYNC_POOL:
-                names.append(f"Seeded tag {i}")
-        for i in range(max(1, size // 10)):
-            key = w.new_uuid()
-            w.put_entity(
-                "leads",
-                key,
-                {
-                    "id": key,
-                    "first_name": f"Lead {i}",
-                    "last_name": None,
-                    "email": f"bench-lead-{i}@example.com",
-                    "phone": None,
-                    "source": "api",
-                    "company": None,
-                    "title": None,
-                    "metadata": {},
-                    "created_at": now,
-                    "updated_at": now,
-                },
-                [],
-            )
-    return zapini, names
+    for start in range(0, size, CHUNK):
+        with store.transaction("zapini", "acme") as w:
+            for i in range(start, min(size, start + CHUNK)):
+                key = w.new_uuid()
+                w.put_tag(
+                    key,
+                    {
+                        "id": key,
+                        "name": f"Seeded tag {i}",
+                        "color": "#12ab34",
+                        "created_at": now,
+                        "updated_at": now,
+                    },
+                )
+    with store.read("zapini", "acme") as r:
+        keys: list[str] = r.tag_keys(SYNC_POOL + 4)[4:]  # after the fixture's four
+    return keys
 
 
-async def measure(engine: str, size: int, repeat: int) -> dict[str, Any]:
+def seed_nexor(runtime: Any, size: int) -> list[str]:
+    """`size` tags and a lead per ten tags in Nexor's acme; returns the names synced."""
+    from tagfake.clock import rfc3339
+
+    now = rfc3339(runtime.clock.now())
+    store = runtime.store
+    for start in range(0, size, CHUNK):
+        with store.transaction("nexor", "acme") as w:
+            for i in range(start, min(size, start + CHUNK)):
+                key = w.new_uuid()
+                w.put_tag(
+                    key,
+                    {
+                        "id": key,
+                        "name": f"Seeded tag {i}",
+                        "slug": f"seeded-tag-{i}",
+                        "description": None,
+                        "created_at": now,
+                        "updated_at": now,
+                    },
+                )
+                if i % 10 == 0:
+                    lead = w.new_uuid()
+                    w.put_entity(
+                        "leads",
+                        lead,
+                        {
+                            "id": lead,
+                            "first_name": f"Lead {i}",
+                            "last_name": None,
+                            "email": f"bench-lead-{i // 10}@example.com",
+                            "phone": None,
+                            "source": "api",
+                            "company": None,
+                            "title": None,
+                            "metadata": {},
+                            "created_at": now,
+                            "updated_at": now,
+                        },
+                        [],
+                    )
+    return [f"Seeded tag {i}" for i in range(SYNC_POOL)]
+
+
+async def measure(engine: str, size: int, repeat: int, list_repeat: int) -> dict[str, Any]:
     from tagfake.app import create_app
     from tagfake.runtime import Runtime
     from tagfake.settings import Settings
@@ -219,8 +229,13 @@ async def measure(engine: str, size: int, repeat: int) -> dict[str, Any]:
     runtime = Runtime.build(settings)
     runtime.load_fixtures()
     app = create_app(settings, runtime)
+    gc.collect()
+    rss_app = kib("VmRSS")
     started = time.perf_counter()
-    zapini_pool, nexor_pool = seed(runtime, size)
+    zapini_pool = seed_zapini(runtime, size)
+    gc.collect()
+    rss_zapini = kib("VmRSS")
+    nexor_pool = seed_nexor(runtime, size)
     seed_s = time.perf_counter() - started
     gc.collect()
     rss_seeded = kib("VmRSS")
@@ -255,7 +270,7 @@ async def measure(engine: str, size: int, repeat: int) -> dict[str, Any]:
     for op in OPERATIONS:
         wall: list[float] = []
         cpu: list[float] = []
-        for i in range(repeat + 2):  # two warm-ups
+        for i in range((list_repeat if op == "zapini GET /tags" else repeat) + 2):  # 2 warm-ups
             method, path, headers, body, expected = request(op)
             w0, c0 = time.perf_counter(), time.process_time()
             status, answer = await client.request(method, path, headers, body)
@@ -271,6 +286,8 @@ async def measure(engine: str, size: int, repeat: int) -> dict[str, Any]:
         "engine": engine,
         "size": size,
         "seed_s": round(seed_s, 2),
+        "rss_app_mib": round(rss_app / 1024, 1),
+        "rss_zapini_seeded_mib": round(rss_zapini / 1024, 1),
         "rss_seeded_mib": round(rss_seeded / 1024, 1),
         "rss_end_mib": round(kib("VmRSS") / 1024, 1),
         "peak_rss_mib": round(kib("VmHWM") / 1024, 1),
@@ -288,8 +305,9 @@ def percentiles(samples: list[float], prefix: str) -> dict[str, float]:
 
 
 # -- the parent: one child per engine and size ------------------------------------------------
-def run_child(engine: str, size: int, repeat: int) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--child", engine, str(size), "--repeat", str(repeat)]
+def run_child(engine: str, size: int, repeat: int, list_repeat: int) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", engine, str(size)]
+    cmd += ["--repeat", str(repeat), "--list-repeat", str(list_repeat)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=1800)
     if done.returncode != 0:
         raise SystemExit(f"{engine} at {size}: the child failed\n{done.stderr[-3000:]}")
@@ -302,10 +320,11 @@ def render(doc: dict[str, Any]) -> str:
     first, last = sizes[0], sizes[-1]
     lines = [
         f"Taken {doc['taken_at']} on {doc['machine']} (Python {doc['python']}, load average "
-        f"{doc['load_before']} before the run); {doc['repeat']} samples per operation after 2 "
-        "warm-ups, one fresh process per engine and size. Wall: p50 / p90 of the time to the "
-        "answer; CPU: p50 of the process's CPU time for the request (what the request costs, "
-        "apart from waiting for a core on a busy machine).",
+        f"{doc['load_before']} before the run); {doc['repeat']} samples per operation "
+        f"({doc['list_repeat']} of GET /tags) after 2 warm-ups, one fresh process per engine "
+        "and size. Wall: p50 / p90 of the time to the answer; CPU: p50 of the process's CPU "
+        "time for the request (what the request costs, apart from waiting for a core on a "
+        "busy machine).",
         "",
     ]
     for engine in doc["engines"]:
@@ -328,10 +347,14 @@ def render(doc: dict[str, Any]) -> str:
             cpu = got[last]["cpu_p50_ms"] / max(got[first]["cpu_p50_ms"], 1e-3)
             lines.append(f"| {op} | {' | '.join(cells)} | {wall:.2f} | {cpu:.2f} |")
         rss = " | ".join(
-            f"{runs[s]['rss_seeded_mib']:.0f} seeded, {runs[s]['peak_rss_mib']:.0f} peak"
+            f"{runs[s]['rss_app_mib']:.0f} / {runs[s]['rss_zapini_seeded_mib']:.0f} / "
+            f"{runs[s]['rss_seeded_mib']:.0f} / {runs[s]['peak_rss_mib']:.0f}"
             for s in sizes
         )
-        lines += [f"| RSS (MiB) | {rss} | | |", ""]
+        lines += [
+            f"| RSS (MiB): app / + Zapini tags / + Nexor tags and leads / peak | {rss} | | |",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -339,12 +362,14 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--engines", default="memory", help="comma-separated (default: memory)")
     p.add_argument("--sizes", default="100,10000,100000", help="tags in the tenant")
-    p.add_argument("--repeat", type=int, default=15, help="samples per operation (15)")
+    p.add_argument("--repeat", type=int, default=101, help="samples per operation (101)")
+    p.add_argument("--list-repeat", type=int, default=15, help="samples of GET /tags (15)")
     p.add_argument("--no-write", action="store_true", help="print only, write no results")
     p.add_argument("--child", nargs=2, metavar=("ENGINE", "SIZE"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
-        result = asyncio.run(measure(args.child[0], int(args.child[1]), args.repeat))
+        child = measure(args.child[0], int(args.child[1]), args.repeat, args.list_repeat)
+        result = asyncio.run(child)
         print(json.dumps(result))
         return 0
     names = [e for e in args.engines.split(",") if e]
@@ -357,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     for engine in names:
         for size in sizes:
             print(f"{engine} at {size:,} tags ...", file=sys.stderr, flush=True)
-            runs.append(run_child(engine, size, args.repeat))
+            runs.append(run_child(engine, size, args.repeat, args.list_repeat))
     now = dt.datetime.now(dt.UTC)
     doc = {
         "load_before": load_before,
@@ -365,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "python": platform.python_version(),
         "repeat": args.repeat,
+        "list_repeat": args.list_repeat,
         "engines": names,
         "sizes": sizes,
         "runs": runs,

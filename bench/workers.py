@@ -36,15 +36,22 @@ TOKEN = "Bearer sk_acme_4f9d2c7b1e8a6035d2b9c4e7f1a8d3b6"
 CONFIGS = [("memory", 1), ("sqlite", 1), ("sqlite", 2)]
 
 POST_SCRIPT = """
+-- Names unique across wrk's threads and runs: the run's label (a script argument) and a
+-- number per thread.
 counter = 0
+threads = 0
 function setup(thread)
-  thread:set("tid", math.random(1e9))
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+function init(args)
+  label = args[1]
 end
 request = function()
   counter = counter + 1
-  local body = string.format('{"name":"wrk %d %d","color":"#102030"}', tid, counter)
+  local body = string.format('{"name":"%s %d %d","color":"#102030"}', label, tid, counter)
   return wrk.format("POST", "/zapini/api/v1/tags", {
-    ["Authorization"] = "%s", ["Content-Type"] = "application/json"}, body)
+    ["Authorization"] = "TOKEN", ["Content-Type"] = "application/json"}, body)
 end
 """
 
@@ -99,9 +106,10 @@ def wrk(url: str, seconds: int, connections: int, script: Path | None) -> dict[s
     argv += ["-H", f"Authorization: {TOKEN}"]
     if script is not None:
         argv += ["-s", str(script)]
-    out = subprocess.run(
-        [*argv, f"{url}/zapini/api/v1/tags"], capture_output=True, text=True, check=True
-    ).stdout
+    argv.append(f"{url}/zapini/api/v1/tags")
+    if script is not None:
+        argv += ["--", f"w{time.monotonic_ns() % 10**9}"]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
@@ -124,33 +132,45 @@ def main() -> int:
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "post.lua"
-        script.write_text(POST_SCRIPT.replace("%s", TOKEN, 1))
-        for scenario, lua in (("get", None), ("post", script)):
-            for store, workers in CONFIGS:
-                runs = []
-                for _ in range(opts.repeat):
+        script.write_text(POST_SCRIPT.replace("TOKEN", TOKEN))
+        runs: dict[tuple[str, str, int], list[dict[str, float]]] = {}
+        # Rounds interleave the configurations, so a change in the machine's load between
+        # rounds falls on all of them alike; each figure is the median over the rounds.
+        for round_no in range(opts.repeat):
+            for scenario, lua in (("get", None), ("post", script)):
+                for store, workers in CONFIGS:
                     folder = Path(tempfile.mkdtemp(dir=tmp))
                     proc, url = start(store, workers, folder)
                     try:
                         wrk(url, 1, opts.connections, lua)  # warm-up
-                        runs.append(wrk(url, opts.duration, opts.connections, lua))
+                        got = wrk(url, opts.duration, opts.connections, lua)
                     finally:
                         stop(proc)
-                row = {
+                    got["load"] = os.getloadavg()[0]
+                    runs.setdefault((scenario, store, workers), []).append(got)
+                    print(
+                        f"round {round_no + 1}: {scenario:4} {store:6} {workers} worker(s): "
+                        f"{got['rps']:8.0f} req/s  p50 {got['p50_ms']:.1f} ms  "
+                        f"non-2xx {got['non_2xx']:.0f}  (load {got['load']:.1f})",
+                        flush=True,
+                    )
+        for (scenario, store, workers), done in runs.items():
+            results.append(
+                {
                     "scenario": scenario,
                     "store": store,
                     "workers": workers,
-                    "rps": statistics.median(r["rps"] for r in runs),
-                    "p50_ms": statistics.median(r["p50_ms"] for r in runs),
-                    "non_2xx": sum(r["non_2xx"] for r in runs),
-                    "runs": runs,
+                    "rps": statistics.median(r["rps"] for r in done),
+                    "p50_ms": statistics.median(r["p50_ms"] for r in done),
+                    "non_2xx": sum(r["non_2xx"] for r in done),
+                    "runs": done,
                 }
-                results.append(row)
-                print(
-                    f"{scenario:4} {store:6} {workers} worker(s): {row['rps']:8.0f} req/s  "
-                    f"p50 {row['p50_ms']:.1f} ms  non-2xx {row['non_2xx']:.0f}",
-                    flush=True,
-                )
+            )
+    for row in results:
+        print(
+            f"median: {row['scenario']:4} {row['store']:6} {row['workers']} worker(s): "
+            f"{row['rps']:8.0f} req/s  p50 {row['p50_ms']:.1f} ms"
+        )
     for scenario in ("get", "post"):
         by = {(r["store"], r["workers"]): r["rps"] for r in results if r["scenario"] == scenario}
         two, one, memory = by[("sqlite", 2)], by[("sqlite", 1)], by[("memory", 1)]

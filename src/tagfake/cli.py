@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tagfake import __version__
+from tagfake.contract.spec import SpecError
 from tagfake.fixtures import FixtureError
 from tagfake.settings import VENDORS, Settings
 
@@ -77,11 +78,40 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="json: one JSON line per request on stdout",
     )
     p.add_argument(
+        "--body-timeout",
+        dest="body_timeout",
+        type=float,
+        metavar="SECONDS",
+        help="a request's headers, and then its body, must arrive within this (default 5); "
+        "a slower body gets the vendor's 400 and the connection is closed",
+    )
+    p.add_argument(
+        "--max-connections",
+        dest="max_connections",
+        type=int,
+        metavar="N",
+        help="connections served at once (default 1000); requests beyond get a 503",
+    )
+    p.add_argument(
         "--rate-limits",
         dest="rate_limits",
         action="store_true",
         default=None,
         help="enforce the vendors' documented rate limits (Zapini 100 / 15 min; CommBox)",
+    )
+    p.add_argument(
+        "--admin-token",
+        dest="admin_token",
+        metavar="TOKEN",
+        help="require this token on every /__admin call (X-Tagfake-Admin-Token or "
+        "Authorization: Bearer); prefer TAGFAKE_ADMIN_TOKEN, which `ps` does not show",
+    )
+    p.add_argument(
+        "--allowed-hosts",
+        dest="allowed_hosts",
+        metavar="NAMES",
+        help="comma list of host names the admin API answers to besides IP addresses and "
+        "localhost, e.g. tagfake (a container's service name); * for any",
     )
 
 
@@ -103,8 +133,15 @@ def settings_from(args: argparse.Namespace) -> Settings:
             "journal_body_bytes",
             "log_format",
             "rate_limits",
+            "body_timeout",
+            "max_connections",
+            "admin_token",
         )
     }
+    if getattr(args, "allowed_hosts", None) is not None:
+        overrides["allowed_hosts"] = tuple(
+            h.strip() for h in str(args.allowed_hosts).split(",") if h.strip()
+        )
     for key in ("fixtures_dir", "state_file"):
         if overrides[key] is not None:
             overrides[key] = Path(str(overrides[key]))
@@ -126,6 +163,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return serve(settings)
     except FixtureError as exc:
         print(f"tagfake: bad fixture: {exc}", file=sys.stderr)
+        return 2
+    except SpecError as exc:
+        print(f"tagfake: bad spec: {exc}", file=sys.stderr)
         return 2
 
 

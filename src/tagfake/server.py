@@ -32,7 +32,9 @@ from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import Multiprocess
 
 from tagfake.app import create_app
+from tagfake.connections import guarded_protocol
 from tagfake.pipeline.access_log import AccessLog, JsonFormatter, json_line, utc_now
+from tagfake.pipeline.admin_guard import is_loopback_host
 from tagfake.runtime import Runtime
 from tagfake.settings import Settings
 from tagfake.state.sqlite.db import StoreFileError
@@ -75,6 +77,17 @@ def json_banner(runtime: Runtime, base: str, state: str | None = None) -> str:
         validation=settings.validation,
         store=state,
         workers=settings.workers,
+    )
+
+
+def exposure_warning(settings: Settings, port: int) -> str | None:
+    """The one line said at start when the admin API is open to other machines."""
+    if settings.admin_token is not None or is_loopback_host(settings.host):
+        return None
+    return (
+        f"no admin token: anyone who can reach {settings.host or '*'}:{port} can read every "
+        "tenant's credentials and reset the server at /__admin; set TAGFAKE_ADMIN_TOKEN "
+        "(or --admin-token)"
     )
 
 
@@ -212,6 +225,7 @@ def settings_from_json(text: str) -> Settings:
         if values.get(name) is not None:
             values[name] = Path(values[name])
     values["vendors"] = tuple(values["vendors"])
+    values["allowed_hosts"] = tuple(values.get("allowed_hosts") or ())
     values["state_file"] = None  # already folded into `store`
     return Settings(**values)
 
@@ -226,6 +240,14 @@ def worker_app() -> Any:
     return _asgi(settings, runtime)
 
 
+def __getattr__(name: str) -> Any:
+    """`WorkerHTTPProtocol`: in a worker, uvicorn's HTTP protocol with the request deadline of
+    the settings the serving process handed down (uvicorn imports it by name)."""
+    if name == "WorkerHTTPProtocol":
+        return guarded_protocol(settings_from_json(os.environ[WORKER_SETTINGS]).body_timeout)
+    raise AttributeError(name)
+
+
 def _run_workers(settings: Settings, sock: socket.socket, log_config: Any, stop: _Stop) -> None:
     os.environ[WORKER_SETTINGS] = settings_to_json(settings)
     config = uvicorn.Config(
@@ -237,6 +259,10 @@ def _run_workers(settings: Settings, sock: socket.socket, log_config: Any, stop:
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=1,
+        # By name: the config goes to each spawned worker, and a class made at run time
+        # (the one with the request deadline) cannot be pickled; see __getattr__ below.
+        http="tagfake.server:WorkerHTTPProtocol",
+        limit_concurrency=settings.max_connections,
     )
     # uvicorn's supervisor: spawns the workers on our socket, restarts one that dies, and
     # stops them all on SIGTERM/SIGINT (its own handlers, while it runs).
@@ -263,8 +289,11 @@ def _serve(settings: Settings, stop: _Stop) -> int:
         sock = _listen(settings)
         if sock is None:
             return 2
+        _announce(runtime, sock, summary)
+        warning = exposure_warning(settings, sock.getsockname()[1])
+        if warning is not None:
+            log.warning("%s", warning)
         if settings.workers > 1:
-            _announce(runtime, sock, summary)
             log.info(
                 "ready in %.2fs; starting %d workers",
                 time.perf_counter() - started,
@@ -273,7 +302,6 @@ def _serve(settings: Settings, stop: _Stop) -> int:
             _run_workers(settings, sock, log_config, stop)
         else:
             asgi = _asgi(settings, runtime)
-            _announce(runtime, sock, summary)
             config = uvicorn.Config(
                 asgi,
                 log_level="warning",
@@ -281,6 +309,8 @@ def _serve(settings: Settings, stop: _Stop) -> int:
                 access_log=False,
                 lifespan="on",
                 timeout_graceful_shutdown=1,
+                http=guarded_protocol(settings.body_timeout),
+                limit_concurrency=settings.max_connections,
             )
             server = uvicorn.Server(config)
             stop.server = server

@@ -52,6 +52,16 @@ class Settings:
     journal_bytes: int = 64 * 1024 * 1024
     #: ...and keeps at most this many bytes of one body (the rest is cut, its size noted).
     journal_body_bytes: int = 256 * 1024
+    # Seconds a client has to send a request's headers, and then its body: slower ones get the
+    # vendor's 400 (or, before the headers are complete, a bare 408) and their connection closes.
+    body_timeout: float = 5.0
+    # Open connections served at once (uvicorn's limit_concurrency); more are answered 503.
+    max_connections: int = 1000
+    # When set, every /__admin request must carry it; kept out of repr so it is never logged.
+    admin_token: str | None = field(default=None, repr=False)
+    # Host names (besides loopback names, IP addresses and `host`) the admin API answers to;
+    # "*" answers to any. A leading dot matches a domain and its subdomains.
+    allowed_hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = [v for v in self.vendors if v not in VENDORS]
@@ -89,6 +99,21 @@ class Settings:
                 f"{self.workers} workers need a store they can share: the {url.scheme} store "
                 "lives in one process; use --store sqlite:PATH or redis://... (or run one worker)"
             )
+        if not 0 < self.body_timeout <= 3600:
+            raise ValueError("body_timeout must be more than 0 and at most 3600 seconds")
+        if self.max_connections < 1:
+            raise ValueError("max_connections must be >= 1")
+        token = self.admin_token
+        if token is not None and not (
+            token.isascii() and token.isprintable() and token.split() == [token]
+        ):
+            raise ValueError("the admin token must be printable ASCII without spaces")
+        for name in self.allowed_hosts:
+            # IP addresses are always allowed, so an entry is a name: no scheme, port or path.
+            if not name or any(c in name for c in " /:@"):
+                raise ValueError(
+                    f"allowed host {name!r}: give a host name (or *), without scheme or port"
+                )
 
     def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
@@ -106,7 +131,15 @@ class Settings:
         return cls(**values)  # type: ignore[arg-type]
 
 
+_INTEGERS = {"port", "max_body_bytes", "max_json_depth", "seed", "journal_size", "max_connections"}
+
+
 def _parse(name: str, raw: str) -> object:
+    if name == "body_timeout":
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"TAGFAKE_BODY_TIMEOUT must be a number, not {raw!r}") from None
     if name in {
         "port",
         "max_body_bytes",
@@ -116,6 +149,7 @@ def _parse(name: str, raw: str) -> object:
         "journal_bytes",
         "journal_body_bytes",
         "workers",
+        "max_connections",
     }:
         try:
             return int(raw)
@@ -130,7 +164,7 @@ def _parse(name: str, raw: str) -> object:
         if raw.lower() not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
             raise ValueError(f"TAGFAKE_{name.upper()} must be true or false, not {raw!r}")
         return raw.lower() in {"1", "true", "yes", "on"}
-    if name == "vendors":
+    if name in {"vendors", "allowed_hosts"}:
         return tuple(v.strip() for v in raw.split(",") if v.strip())
     if name in {"specs_dir", "fixtures_dir", "state_file"}:
         return Path(raw)

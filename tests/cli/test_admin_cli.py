@@ -280,7 +280,9 @@ def test_faults_add_mistakes(run: Run) -> None:
     assert run("faults", "add", "--kind", "status") == 2
     assert run.err == "tagfake: a status fault needs --status\n"
     assert run("faults", "add", "--header-style", "bogus") == 2
-    assert run.err == "tagfake: --header-style: 'bogus': unknown part 'bogus'\n"
+    assert run.err.startswith("tagfake: --header-style: unknown part 'bogus'; expected status=N")
+    assert run("faults", "add", "--header-style", "status=503; times=0") == 2
+    assert run.err == "tagfake: --header-style: times must be a whole number of at least 1\n"
     assert run("faults", "add", "--kind", "delay", "--delay-ms", "999999") == 1
     assert run.err.startswith("tagfake: 422 Unprocessable Content: ")
     assert run.err.count("\n") == 1
@@ -346,3 +348,38 @@ def test_the_installed_command(tagfake: AdminClient, refused: str) -> None:
     )
     assert failed.returncode == 1
     assert failed.stderr.startswith(f"tagfake: cannot reach tagfake at {refused}")
+
+
+# -- state -------------------------------------------------------------------------------------
+
+
+def test_state_export_then_import_brings_the_state_back(
+    run: Run, tagfake: AdminClient, tmp_path: Path
+) -> None:
+    assert put_tags(tagfake, [SUPPORT]) == 200
+    saved = tmp_path / "state.json"
+    assert run("state", "export", str(saved)) == 0
+    tenants = len(json.loads(saved.read_text())["namespaces"])
+    assert run.out == f"wrote {tenants} tenant(s) to {saved}\n"
+    tagfake.reset()
+    assert maria_tags(tagfake) == [VIP]
+    assert run("state", "import", str(saved)) == 0
+    assert run.out == f"imported {tenants} tenant(s) from {saved}\n"
+    assert maria_tags(tagfake) == [SUPPORT]
+
+
+def test_state_import_of_a_broken_snapshot_says_why_and_changes_nothing(
+    run: Run, tagfake: AdminClient, tmp_path: Path
+) -> None:
+    doc = tagfake.export_state()
+    zapini = next(n for n in doc["namespaces"] if n["vendor"] == "zapini")
+    next(iter(zapini["data"]["entities"]["conversations"].values()))["tags"].append("gone")
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(doc))
+    assert run("state", "import", str(broken)) == 1
+    assert "carries tag 'gone', which does not exist" in run.err
+    assert run.err.count("\n") == 1
+    assert maria_tags(tagfake) == [VIP]
+    (tmp_path / "junk.json").write_text("{not json")
+    assert run("state", "import", str(tmp_path / "junk.json")) == 2
+    assert "is not valid JSON" in run.err

@@ -64,7 +64,11 @@ def mutant(
 # -- zapini -----------------------------------------------------------------------------------
 def _zapini_sync(keep_old: bool = False, ignore_empty: bool = False) -> Callable[..., list[Record]]:
     def update_conversation_tags(
-        self: ZapiniBackend, tenant: str, conversation_id: str, tag_ids: list[str]
+        self: ZapiniBackend,
+        tenant: str,
+        conversation_id: str,
+        tag_ids: list[str],
+        pending: Any = None,
     ) -> list[Record]:
         with self.store.transaction("zapini", tenant) as w:
             key = conversation_id.lower()
@@ -180,8 +184,10 @@ def _(mp: pytest.MonkeyPatch) -> None:
 def _(mp: pytest.MonkeyPatch) -> None:
     original = ZapiniBackend.update_tag
 
-    def update_tag(self: ZapiniBackend, tenant: str, tag_id: str, body: dict[str, Any]) -> Record:
-        tag = original(self, tenant, tag_id, body)
+    def update_tag(
+        self: ZapiniBackend, tenant: str, tag_id: str, body: dict[str, Any], pending: Any = None
+    ) -> Record:
+        tag = original(self, tenant, tag_id, body, pending)
         with self.store.transaction("zapini", tenant) as w:
             for conv in w.carrying(CONVERSATIONS, tag["id"]):
                 w.detach(CONVERSATIONS, conv, tag["id"])
@@ -389,15 +395,16 @@ def _(mp: pytest.MonkeyPatch) -> None:
     original = HealviBackend.sync_profile_tags
 
     def sync_profile_tags(
-        self: HealviBackend, tenant: str, profile_id: int, items: list[dict[str, Any]]
+        self: HealviBackend, tenant: str, profile_id: int, body: Any, pending: Any = None
     ) -> list[Record]:
+        items = body.get("tags") if isinstance(body, dict) else None
         with self.store.transaction("healvi", tenant) as w:
             now = rfc3339(self.clock.now())
-            for item in items:
-                title = item.get("title")
+            for item in items if isinstance(items, list) else []:
+                title = item.get("title") if isinstance(item, dict) else None
                 if item.get("id") is None and isinstance(title, str) and title.strip():
                     self._create(w, (title.strip(),), now)
-        return original(self, tenant, profile_id, items)
+        return original(self, tenant, profile_id, body, pending)
 
     mp.setattr(HealviBackend, "sync_profile_tags", sync_profile_tags)
 
@@ -412,10 +419,11 @@ def _(mp: pytest.MonkeyPatch) -> None:
     original = HealviBackend.sync_profile_tags
 
     def sync_profile_tags(
-        self: HealviBackend, tenant: str, profile_id: int, items: list[dict[str, Any]]
+        self: HealviBackend, tenant: str, profile_id: int, body: Any, pending: Any = None
     ) -> list[Record]:
-        synced = original(self, tenant, profile_id, items)
+        synced = original(self, tenant, profile_id, body, pending)
         by_key = {str(t["id"]): t for t in synced}
+        items = body["tags"]  # the original refused any other shape
         named = [healvi_backend.key_of(i["id"]) for i in items if i.get("id") is not None]
         titled = [t for k, t in by_key.items() if k not in named]
         return sorted([*titled, *(by_key[k] for k in named if k in by_key)], key=lambda t: t["id"])

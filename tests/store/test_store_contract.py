@@ -78,6 +78,26 @@ def test_records_handed_out_are_copies(engine: Store) -> None:
         assert r.entity_by("leads", "email", "ann@example.com") == "x"
 
 
+def test_a_record_put_is_the_stores_own_copy(engine: Store) -> None:
+    record = tag("Delta", slug="delta", meta={"x": [1]})
+    attrs: dict[str, Any] = {"id": "9", "email": "d@example.com", "meta": {"y": 1}}
+    with engine.transaction(VENDOR, T) as w:
+        w.put_tag("d", record)
+        w.put_entity("leads", "9", attrs)
+    record["name"] = "Changed"
+    record["meta"]["x"].append(2)
+    attrs["email"] = "other@example.com"
+    attrs["meta"]["y"] = 2
+    with engine.read(VENDOR, T) as r:
+        assert r.tag("d") == tag("Delta", slug="delta", meta={"x": [1]})
+        assert r.tag_by("name", "delta") == "d"
+        assert r.tag_by("name", "changed") is None
+        lead = r.entity("leads", "9")
+        assert lead is not None
+        assert lead.attrs == {"id": "9", "email": "d@example.com", "meta": {"y": 1}}
+        assert r.entity_by("leads", "email", "d@example.com") == "9"
+
+
 def test_a_unique_index_finds_a_tag_by_its_folded_key(engine: Store) -> None:
     seed(engine)
     with engine.read(VENDOR, T) as r:
@@ -423,10 +443,16 @@ def namespace() -> Namespace:
 
 def test_put_tenant_replaces_the_data_and_builds_its_indexes(engine: Store) -> None:
     seed(engine)
+    loaded = namespace()
+    loaded.kind("empty")
+    engine.put_tenant(VENDOR, "globex", loaded, ["tok-g"])
+    with engine.read(VENDOR, "globex") as r:
+        assert r.kinds() == ["conv", "leads", "empty"]  # a kind loaded empty is kept
+        assert r.entities("empty") == []
     engine.put_tenant(VENDOR, T, namespace(), ["tok"])
     assert engine.tenant_of(VENDOR, "tok") == T
     assert engine.credentials(VENDOR, T) == ["tok"]
-    assert engine.tenants(VENDOR) == [T]
+    assert engine.tenants(VENDOR) == [T, "globex"]
     assert state(engine) == json.dumps(namespace().to_dict())
     with engine.read(VENDOR, T) as r:
         assert r.tag_by("name", "beta") == "b"

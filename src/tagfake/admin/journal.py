@@ -13,6 +13,7 @@ import struct
 from typing import Any
 
 from tagfake.state.harness import JournalFilter, JournalRecord, JournalStore, MemoryJournalStore
+from tagfake.text import has_lone_surrogate
 
 JournalQuery = JournalFilter
 
@@ -113,6 +114,11 @@ def _decoded(raw: bytes) -> Any:
     if not raw:
         return None
     try:
-        return json.loads(raw)
+        doc = json.loads(raw)
     except (ValueError, RecursionError):
-        return raw[:_MAX_TEXT].decode("utf-8", "replace")
+        doc = None
+    else:
+        # A refused body may spell a lone surrogate: kept as its text, the journal can answer.
+        if not has_lone_surrogate(doc):
+            return doc
+    return raw[:_MAX_TEXT].decode("utf-8", "replace")

@@ -16,7 +16,7 @@ from tagfake.state.store import StoreUnavailable
 
 log = logging.getLogger("tagfake")
 
-_HIDDEN = {"authorization", "x-api-key", "cookie"}
+_HIDDEN = {"authorization", "x-api-key", "cookie", "x-tagfake-admin-token"}
 
 
 def _headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:

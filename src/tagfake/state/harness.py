@@ -119,7 +119,14 @@ class FaultTable(Protocol):
         """Admin rules, then header-born ones."""
         ...
 
-    def put(self, doc: dict[str, Any], *, from_header: bool = False) -> None: ...
+    def put(self, doc: dict[str, Any], *, from_header: bool = False) -> None:
+        """Insert or replace; a header-born rule's doc says when it was last `used`."""
+        ...
+
+    def forget_headers(self, used_before: float, keep: int) -> None:
+        """Drop header-born rules last used before `used_before`, then all but the `keep`
+        most recently used."""
+        ...
 
     def remove(self, rule_id: str) -> dict[str, Any] | None: ...
 
@@ -154,7 +161,16 @@ class _MemoryFaultTable:
         return [*self.admin.values(), *self.headers.values()]
 
     def put(self, doc: dict[str, Any], *, from_header: bool = False) -> None:
-        (self.headers if from_header else self.admin)[doc["id"]] = doc
+        if from_header:
+            self.headers.pop(doc["id"], None)  # to the end: the most recently used
+            self.headers[doc["id"]] = doc
+        else:
+            self.admin[doc["id"]] = doc
+
+    def forget_headers(self, used_before: float, keep: int) -> None:
+        for key in list(self.headers):  # least recently used first
+            if len(self.headers) > keep or self.headers[key].get("used", 0) < used_before:
+                del self.headers[key]
 
     def remove(self, rule_id: str) -> dict[str, Any] | None:
         return self.admin.pop(rule_id, None) or self.headers.pop(rule_id, None)

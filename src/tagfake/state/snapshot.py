@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from tagfake.settings import VENDORS
+from tagfake.text import has_lone_surrogate
 
 SNAPSHOT_FORMAT = "tagfake-state/1"
 FORMAT_FAMILY = SNAPSHOT_FORMAT.rsplit("/", 1)[0] + "/"
@@ -32,6 +33,8 @@ def check(doc: Any) -> None:
         if isinstance(fmt, str) and fmt.startswith(FORMAT_FAMILY):
             raise SnapshotError(f"format {fmt!r} is not one this tagfake reads ({SNAPSHOT_FORMAT})")
         raise SnapshotError(f'"format" is {fmt!r}, not {SNAPSHOT_FORMAT!r}')
+    if has_lone_surrogate(doc):
+        raise SnapshotError("it holds an unpaired UTF-16 surrogate, which is not UTF-8 text")
     found = list(problems(doc))
     if found:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""

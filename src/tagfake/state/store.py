@@ -32,7 +32,8 @@ from tagfake.state.model import Entity, Namespace, Record, SetChange
 
 
 class StoreError(Exception):
-    """A change the store refuses; the transaction it happened in changes nothing."""
+    """A change the store refuses. The change is not made; an error that leaves the
+    transaction rolls all of it back."""
 
 
 class Clash(StoreError):
@@ -64,7 +65,9 @@ class Index:
     """A secondary index: `key(record)` for every record of its items.
 
     Unique: at most one item per key, enforced by every put (`Clash`). Not unique: any number
-    of items per key, found earliest-put first (`*_by` answers the first, `tags_by` all).
+    of items per key, in the order they took that key, earliest first (a put that keeps an
+    item's key keeps its place; a put that changes it puts the item last under the new key).
+    `*_by` answers the first, `tags_by` all.
     `key` must be a pure function of the record, the same in every process sharing a store.
     """
 
@@ -92,11 +95,12 @@ class TenantReader(Protocol):
         """Whether `key` is a tag of this tenant. O(1)."""
 
     def tag_by(self, index: str, value: str) -> str | None:
-        """Key of the tag whose `index` key is `value` (earliest-put for a non-unique index),
-        or None. O(1)."""
+        """Key of the tag whose `index` key is `value` (for a non-unique index, the one that
+        took it first), or None. O(1)."""
 
     def tags_by(self, index: str, value: str) -> list[str]:
-        """Keys of every tag whose `index` key is `value`, earliest-put first. O(answer)."""
+        """Keys of every tag whose `index` key is `value`, in the order they took it.
+        O(answer)."""
 
     def tag_count(self) -> int:
         """How many tags the tenant has. O(1)."""
@@ -138,8 +142,8 @@ class TenantReader(Protocol):
         O(its tags)."""
 
     def entity_by(self, kind: str, index: str, value: str) -> str | None:
-        """Key of the entity of `kind` whose `index` key is `value` (earliest-put for a
-        non-unique index), or None. O(1)."""
+        """Key of the entity of `kind` whose `index` key is `value` (for a non-unique index,
+        the one that took it first), or None. O(1)."""
 
     def entity_count(self, kind: str) -> int:
         """How many entities of `kind` the tenant has. O(1)."""
@@ -151,7 +155,8 @@ class TenantReader(Protocol):
         """The first `limit` entity keys of `kind` (all by default), in put order. O(answer)."""
 
     def kinds(self) -> list[str]:
-        """The entity kinds that have entities, in the order they first had one. O(answer)."""
+        """The entity kinds the tenant was loaded with or has had entities of, in that order
+        (a kind whose entities were all deleted stays). O(answer)."""
 
     def carrying(self, kind: str, tag_key: str) -> list[str]:
         """Keys of the entities of `kind` carrying the tag, in no promised order. O(answer)."""

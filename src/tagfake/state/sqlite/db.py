@@ -56,8 +56,11 @@ CREATE TABLE IF NOT EXISTS fault_rules (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
     from_header INTEGER NOT NULL,
+    -- when a header-born rule was last used (monotonic seconds, one clock per machine)
+    used REAL NOT NULL DEFAULT 0,
     doc TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS fault_rules_by_use ON fault_rules (from_header, used);
 CREATE TABLE IF NOT EXISTS spaces (
     id INTEGER PRIMARY KEY,
     vendor TEXT NOT NULL,

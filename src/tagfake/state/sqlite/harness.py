@@ -137,14 +137,25 @@ class _SqliteFaultTable:
         return None if row is None else dict(json.loads(row[0]))
 
     def every(self) -> list[dict[str, Any]]:
-        rows = self.tx.execute("SELECT doc FROM fault_rules ORDER BY from_header, seq")
+        rows = self.tx.execute("SELECT doc FROM fault_rules ORDER BY from_header, used, seq")
         return [json.loads(doc) for (doc,) in rows]
 
     def put(self, doc: dict[str, Any], *, from_header: bool = False) -> None:
         self.tx.execute(
-            "INSERT INTO fault_rules(id, from_header, doc) VALUES (?, ?, ?) "
-            "ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, from_header = excluded.from_header",
-            (doc["id"], int(from_header), json.dumps(doc)),
+            "INSERT INTO fault_rules(id, from_header, used, doc) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, "
+            "from_header = excluded.from_header, used = excluded.used",
+            (doc["id"], int(from_header), float(doc.get("used", 0)), json.dumps(doc)),
+        )
+
+    def forget_headers(self, used_before: float, keep: int) -> None:
+        self.tx.execute(
+            "DELETE FROM fault_rules WHERE from_header = 1 AND used < ?", (used_before,)
+        )
+        self.tx.execute(
+            "DELETE FROM fault_rules WHERE from_header = 1 AND seq NOT IN "
+            "(SELECT seq FROM fault_rules WHERE from_header = 1 ORDER BY used DESC LIMIT ?)",
+            (keep,),
         )
 
     def remove(self, rule_id: str) -> dict[str, Any] | None:

@@ -1,5 +1,6 @@
-"""Nexor's rules on the tag core: UUID ids, slugs unique per account (exact comparison), tag CRUD,
-lead tag assignment, the find-or-create-by-slug sync of a lead's tags, and lead create/get.
+"""Nexor's rules on the tag core: UUID ids, slugs unique per account (one slug rule for create,
+update and sync), tag CRUD, lead tag assignment, the find-or-create-by-slug sync of a lead's
+tags, and lead create/get.
 
 Every write validates the whole request before its first change, inside one store transaction,
 so a rejected request changes nothing and a sync is atomic under concurrent requests.
@@ -28,6 +29,8 @@ TAG_SLUG_REQUIRED = "Tag slug is required"
 SLUG_TAKEN = "A tag with this slug already exists"
 TAGS_NOT_STRINGS = "tags must be an array of strings"
 LEAD_NOT_IDENTIFIED = "lead_id or email is required"
+LEAD_ID_NOT_UUID = "lead_id must be a UUID"
+EMAIL_INVALID = "email must be a valid email address"
 EITHER_TAG_ID = "Provide either tagId or tagIds, not both"
 BULK_SIZE = "Request body must be a lead object or an array of 1 to 1,000 leads"
 
@@ -85,7 +88,7 @@ def lead_error(raw: Any) -> str | None:
         if name in raw and not isinstance(raw[name], str):
             return f"{name} must be a string"
     if "email" in raw and not (isinstance(raw["email"], str) and _EMAIL.fullmatch(raw["email"])):
-        return "email must be a valid email address"
+        return EMAIL_INVALID
     for name in ("workflow_id", "campaign_id"):
         if name in raw and not is_uuid(raw[name]):
             return f"{name} must be a UUID"
@@ -142,7 +145,7 @@ class NexorBackend:
     # -- tag writes -------------------------------------------------------------------------
     def create_tag(self, tenant: str, body: dict[str, Any]) -> Record:
         name = self._text(body.get("name"), TAG_NAME_REQUIRED)
-        slug = self._text(body.get("slug"), TAG_SLUG_REQUIRED)
+        slug = self._slug(body.get("slug"), TAG_SLUG_REQUIRED)
         description = self._description(body.get("description"))
         with self.store.transaction(VENDOR, tenant) as w:
             key = w.new_uuid()
@@ -164,7 +167,7 @@ class NexorBackend:
         if "name" in body:
             changes["name"] = self._text(body["name"], "Tag name cannot be empty")
         if "slug" in body:
-            changes["slug"] = self._text(body["slug"], "Tag slug cannot be empty")
+            changes["slug"] = self._slug(body["slug"], "Tag slug cannot be empty")
         if "description" in body:
             changes["description"] = self._description(body["description"])
         with self.store.transaction(VENDOR, tenant) as w:
@@ -212,6 +215,11 @@ class NexorBackend:
         for field, value in (("lead_id", lead_id), ("email", email)):
             if value is not None and not isinstance(value, str):
                 raise Invalid(f"{field} must be a string", {field: [f"{field} must be a string"]})
+        # The spec types the top-level fields (uuid, email); nested ones follow the same rule.
+        if lead_id is not None and not is_uuid(lead_id):
+            raise Invalid(LEAD_ID_NOT_UUID, {"lead_id": [LEAD_ID_NOT_UUID]})
+        if email is not None and not _EMAIL.fullmatch(email):
+            raise Invalid(EMAIL_INVALID, {"email": [EMAIL_INVALID]})
         wanted: dict[str, str] = {}  # slug -> the first name sent for it, in request order
         for name in names:
             slug = slugify(name)
@@ -311,6 +319,14 @@ class NexorBackend:
         if not isinstance(raw, str) or not raw:
             raise Invalid(missing)
         return raw
+
+    @classmethod
+    def _slug(cls, raw: Any, missing: str) -> str:
+        """A given slug normalised by the rule the sync looks tags up by; empty → `missing`."""
+        slug = slugify(cls._text(raw, missing))
+        if not slug:
+            raise Invalid(missing)
+        return slug
 
     @staticmethod
     def _description(raw: Any) -> str | None:

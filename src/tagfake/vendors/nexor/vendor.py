@@ -17,13 +17,17 @@ from tagfake.vendors.nexor import envelope
 from tagfake.vendors.nexor.backend import (
     BULK_SIZE,
     EITHER_TAG_ID,
+    EMAIL_INVALID,
     KIND,
+    LEAD_ID_NOT_UUID,
     TAG_NAME_REQUIRED,
     TAG_SLUG_REQUIRED,
+    TAGS_NOT_STRINGS,
     NexorBackend,
     key_of,
     lead_error,
 )
+from tagfake.vendors.nexor.slug import slugify
 
 if TYPE_CHECKING:
     from tagfake.runtime import Runtime
@@ -39,6 +43,8 @@ def schema_message(operation_id: str, violations: list[Violation], body: Any = N
     """A request that breaks its schema, in Nexor's words (one message, the first field)."""
     if operation_id == "createLeads":
         return _lead_message(body)
+    if operation_id == "syncLeadTags" and not any(_REQUIRED.match(v.message) for v in violations):
+        return _sync_message(violations)
     found: dict[
         str, str
     ] = {}  # top-level field ("" = the body) -> missing | empty | choice | wrong
@@ -78,6 +84,18 @@ def _field_message(operation_id: str, field: str, kind: str) -> str:
     return "tagIds must be a non-empty array of tag ids"
 
 
+def _sync_message(violations: list[Violation]) -> str:
+    """The sync's typed top-level fields, checked in the order the sync checks them."""
+    by_field = {v.path.split(".")[0]: v.message for v in violations}
+    if "tags" in by_field:
+        return TAGS_NOT_STRINGS
+    for field, malformed in (("lead_id", LEAD_ID_NOT_UUID), ("email", EMAIL_INVALID)):
+        if field in by_field:
+            wrong_type = "is not of type" in by_field[field]
+            return f"{field} must be a string" if wrong_type else malformed
+    return NOT_AN_OBJECT
+
+
 def _lead_message(body: Any) -> str:
     """POST /leads' body is `oneOf` lead / array, whose failure names neither: a lead's own
     problem is found on the lead itself."""
@@ -92,6 +110,8 @@ class Nexor(Vendor):
     title = "Nexor public API"
     entity_kinds = (KIND,)
     auth_hint = "X-API-Key: <key>"
+
+    credential_headers = ("x-api-key",)
 
     def credential(self, headers: Mapping[str, str]) -> str | None:
         return headers.get("x-api-key", "").strip() or None
@@ -141,7 +161,7 @@ class Nexor(Vendor):
             return {
                 "id": key_of(raw["id"]),
                 "name": raw["name"],
-                "slug": raw["slug"],
+                "slug": slugify(raw["slug"]),
                 "description": raw.get("description"),
                 **fx.timestamps(raw, now),
             }
@@ -149,6 +169,9 @@ class Nexor(Vendor):
         tags = fx.tags_of(doc, tenant, to_tag, key=key_of)
         seen: set[str] = set()
         for i, tag in enumerate(tags.values()):
+            if not tag["slug"]:
+                path = f"tenants.{tenant}.tags.{i}.slug"
+                raise doc.error(path, f"slug {tag['slug']!r} has no letter or digit")
             if tag["slug"] in seen:
                 path = f"tenants.{tenant}.tags.{i}.slug"
                 raise doc.error(path, f"slug {tag['slug']!r} is used twice in this account")

@@ -10,10 +10,10 @@ from tagfake.clock import Clock, rfc3339
 from tagfake.errors import Invalid
 from tagfake.state.model import Record
 from tagfake.state.store import Clash, Index, Layout, Store, TenantReader, TenantWriter
+from tagfake.vendors.zapini import rules
 
 VENDOR = "zapini"
 KIND = "conversations"
-NAME_TAKEN = "The name has already been taken."
 
 
 def folded_name(tag: Record) -> str:
@@ -50,9 +50,12 @@ class ZapiniBackend:
             return {**conv.attrs, "tags": [self._summary(r, k) for k in conv.tags]}
 
     # -- writes -----------------------------------------------------------------------------
-    def create_tag(self, tenant: str, body: dict[str, Any]) -> Record:
-        name = self._name(body.get("name"))
+    # Laravel's order: the route's model (404), then every rule at once (422), then the change.
+    # `pending`: the request's schema violations, reported when no rule here names them.
+    def create_tag(self, tenant: str, body: Any, pending: Invalid | None = None) -> Record:
+        errors = rules.tag_errors(body, partial=False)
         with self.store.transaction(VENDOR, tenant) as w:
+            self._check(w, body, errors, None, pending)
             key = w.new_uuid()
             now = rfc3339(self.clock.now())
             self._put(
@@ -60,7 +63,7 @@ class ZapiniBackend:
                 key,
                 {
                     "id": key,
-                    "name": name,
+                    "name": rules.trim(body["name"]),
                     "color": body["color"],
                     "created_at": now,
                     "updated_at": now,
@@ -68,13 +71,16 @@ class ZapiniBackend:
             )
             return self._full(w, key)
 
-    def update_tag(self, tenant: str, tag_id: str, body: dict[str, Any]) -> Record:
+    def update_tag(
+        self, tenant: str, tag_id: str, body: Any, pending: Invalid | None = None
+    ) -> Record:
         with self.store.transaction(VENDOR, tenant) as w:
             key = key_of(tag_id)
             tag = core.tag(w, key)
+            self._check(w, body, rules.tag_errors(body, partial=True), key, pending)
             changes: Record = {}
             if "name" in body:
-                changes["name"] = self._name(body["name"])
+                changes["name"] = rules.trim(body["name"])
             if "color" in body:
                 changes["color"] = body["color"]
             if changes:
@@ -86,37 +92,50 @@ class ZapiniBackend:
             w.delete_tag(core.require_tag(w, key_of(tag_id)))
 
     def update_conversation_tags(
-        self, tenant: str, conversation_id: str, tag_ids: list[str]
+        self, tenant: str, conversation_id: str, tag_ids: Any, pending: Invalid | None = None
     ) -> list[Record]:
         with self.store.transaction(VENDOR, tenant) as w:
             conv_key = core.require_entity(w, KIND, key_of(conversation_id), "Conversation")
-            wanted = [key_of(t) for t in tag_ids]
-            unknown = {
-                f"tag_ids.{i}": [f"The selected tag_ids.{i} is invalid."]
-                for i, k in enumerate(wanted)
-                if not w.has_tag(k)
-            }
-            if unknown:
-                raise Invalid(next(iter(unknown.values()))[0], unknown)
-            w.replace_tags(KIND, conv_key, wanted)
+            errors = rules.tag_ids_errors(tag_ids)
+            if isinstance(tag_ids, list):
+                for i, raw in enumerate(tag_ids):
+                    if rules.is_uuid(raw) and not w.has_tag(key_of(raw)):
+                        errors[f"tag_ids.{i}"] = [rules.not_in_tenant(f"tag_ids.{i}")]
+            if errors:
+                raise rules.invalid(rules.ordered(errors, ("tag_ids",)))
+            if pending is not None:
+                raise pending
+            w.replace_tags(KIND, conv_key, [key_of(t) for t in tag_ids])
             return [self._summary(w, k) for k in w.entity_tags(KIND, conv_key) or []]
 
     # -- helpers ----------------------------------------------------------------------------
     @staticmethod
-    def _name(raw: Any) -> str:
-        # Laravel trims input strings; a name of only spaces is then missing.
-        name = raw.strip() if isinstance(raw, str) else ""
-        if not name:
-            raise Invalid("The name field is required.", {"name": ["The name field is required."]})
-        return name
+    def _check(
+        r: TenantReader,
+        body: Any,
+        errors: dict[str, list[str]],
+        own_key: str | None,
+        pending: Invalid | None,
+    ) -> None:
+        """The tag body's rules plus `unique` on the name (case-insensitive, the tag itself
+        excepted, found by the store's name index); raises every failure at once."""
+        if "name" not in errors and isinstance(body, dict) and "name" in body:
+            clash = r.tag_by("name", rules.trim(body["name"]).casefold())
+            if clash is not None and clash != own_key:
+                errors["name"] = [rules.taken("name")]
+        if errors:
+            raise rules.invalid(rules.ordered(errors, rules.TAG_FIELDS))
+        if pending is not None:
+            raise pending
 
     @staticmethod
     def _put(w: TenantWriter, key: str, tag: Record) -> None:
-        """Uniqueness is the store's name index: a clash it finds is the vendor's 422."""
+        """The store's name index holds uniqueness under the transaction; `_check` has named
+        a clash already, with every other failure, so this only guards the rule."""
         try:
             w.put_tag(key, tag)
         except Clash:
-            raise Invalid(NAME_TAKEN, {"name": [NAME_TAKEN]}) from None
+            raise rules.invalid({"name": [rules.taken("name")]}) from None
 
     @staticmethod
     def _full(r: TenantReader, key: str) -> Record:
