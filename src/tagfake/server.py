@@ -277,7 +277,7 @@ def _serve(settings: Settings, stop: _Stop) -> int:
     started = time.perf_counter()
     try:
         runtime = Runtime.build(settings)
-    except (StoreFileError, StoreUnavailable, ValueError) as exc:
+    except (StoreFileError, StoreUnavailable) as exc:
         print(f"tagfake: {exc}", file=sys.stderr, flush=True)
         return 2
     try:

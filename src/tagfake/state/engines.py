@@ -158,10 +158,12 @@ def _check_redis(scheme: str) -> Callable[[str], str | None]:
 
 
 def _open_redis(url: StoreUrl, seed: int | None, rate_limits: bool, primary: bool) -> Engine:
+    from tagfake.state.store import StoreUnavailable
+
     try:
         from tagfake.state.redis.engine import open_redis
     except ImportError as exc:
-        raise ValueError(
+        raise StoreUnavailable(
             f"store {url.text!r} needs redis-py ({exc.name} is missing): "
             "pip install 'tagfake[redis]'"
         ) from None
