@@ -289,35 +289,37 @@ def _serve(settings: Settings, stop: _Stop) -> int:
         sock = _listen(settings)
         if sock is None:
             return 2
-        _announce(runtime, sock, summary)
-        warning = exposure_warning(settings, sock.getsockname()[1])
-        if warning is not None:
-            log.warning("%s", warning)
-        if settings.workers > 1:
-            log.info(
-                "ready in %.2fs; starting %d workers",
-                time.perf_counter() - started,
-                settings.workers,
-            )
-            _run_workers(settings, sock, log_config, stop)
-        else:
-            asgi = _asgi(settings, runtime)
-            config = uvicorn.Config(
-                asgi,
-                log_level="warning",
-                log_config=log_config,
-                access_log=False,
-                lifespan="on",
-                timeout_graceful_shutdown=1,
-                http=guarded_protocol(settings.body_timeout),
-                limit_concurrency=settings.max_connections,
-            )
-            server = uvicorn.Server(config)
-            stop.server = server
-            log.info("ready in %.2fs", time.perf_counter() - started)
-            if not stop.requested:
-                server.run(sockets=[sock])
-        sock.close()
+        try:
+            _announce(runtime, sock, summary)
+            warning = exposure_warning(settings, sock.getsockname()[1])
+            if warning is not None:
+                log.warning("%s", warning)
+            if settings.workers > 1:
+                log.info(
+                    "ready in %.2fs; starting %d workers",
+                    time.perf_counter() - started,
+                    settings.workers,
+                )
+                _run_workers(settings, sock, log_config, stop)
+            else:
+                asgi = _asgi(settings, runtime)
+                config = uvicorn.Config(
+                    asgi,
+                    log_level="warning",
+                    log_config=log_config,
+                    access_log=False,
+                    lifespan="on",
+                    timeout_graceful_shutdown=1,
+                    http=guarded_protocol(settings.body_timeout),
+                    limit_concurrency=settings.max_connections,
+                )
+                server = uvicorn.Server(config)
+                stop.server = server
+                log.info("ready in %.2fs", time.perf_counter() - started)
+                if not stop.requested:
+                    server.run(sockets=[sock])
+        finally:
+            sock.close()  # also when building the app fails (a bad spec)
     finally:
         runtime.close()
     if settings.log_format == "json":
