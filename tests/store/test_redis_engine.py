@@ -217,6 +217,8 @@ def test_a_large_import_is_not_cut_short_by_the_request_timeout(
     data = Namespace(tags={str(i): tag(f"Tag {i}") for i in range(20_000)})
     data.kind("conv")["c"] = Entity(attrs={"id": "c"}, tags=["0", "19999"])
     store.put_tenant(VENDOR, T, data, ["tok"])
+    store.close()
+    store = store_on(server, prefix)  # reads with the usual timeout
     with store.read(VENDOR, T) as r:
         assert r.tag_count() == 20_000
         assert r.tag_by("name", "tag 19999") == "19999"

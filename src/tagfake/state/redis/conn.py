@@ -61,7 +61,7 @@ class RedisOptions:
     #: Seconds one command may take, connecting included, before the call fails.
     timeout: float = 2.0
     #: Seconds a transaction may hold its tenant; a lock older than this is free again.
-    lock_ttl: float = 10.0
+    lock_ttl: float = 5.0
 
 
 def check_url(text: str) -> str | None:
@@ -208,9 +208,9 @@ class Locks:
         self._options = options
         self._bulk: Any = None
         self.ttl_ms = int(options.lock_ttl * 1000)
-        #: Waiting longer than a lock can live means its holder is gone and Redis is not
-        #: answering the expiry: give up.
-        self.wait = options.lock_ttl + options.timeout
+        #: How long a change waits for its turn: every change queued before it (each holds the
+        #: lock a few ms), or a dead holder's lock to expire; then it gives up with a 500.
+        self.wait = 3 * options.lock_ttl + options.timeout
         self._take = client.register_script(_ACQUIRE)
         self._enter = client.register_script(_ENTER)
         self._release = client.register_script(_RELEASE)
