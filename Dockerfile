@@ -12,7 +12,8 @@ WORKDIR /src
 RUN python -m venv /opt/tagfake
 # Dependencies first, from pyproject.toml alone, so a code change reuses this layer.
 COPY pyproject.toml README.md ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+# The redis extra too: replicas of the image share one world through `--store redis://...`.
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['redis']))" > /tmp/requirements.txt \
  && /opt/tagfake/bin/pip install --requirement /tmp/requirements.txt
 COPY src ./src
 COPY specs ./specs

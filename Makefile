@@ -6,7 +6,14 @@ STAMP  := $(VENV)/.installed
 # The browser tests drive Debian's chromium (Playwright never downloads a browser here).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: serve test lint typecheck check bench contract container-test screenshots clean
+.PHONY: serve test lint typecheck check bench bench-redis contract container-test screenshots tools clean
+
+# Programs the tests start (Debian packages), installed when missing: a real Redis for the
+# Redis store, HAProxy for the replicas-behind-a-balancer test, openssl for the TLS test's
+# certificates. `wrk` for bench-redis.
+TOOLS     := redis-server haproxy openssl
+apt_need   = missing=""; for t in $(1); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +24,10 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/tagfake serve $(ARGS)
 
-test: $(STAMP) $(CHROMIUM)
+tools:
+	@$(call apt_need,$(TOOLS))
+
+test: $(STAMP) $(CHROMIUM) tools
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Outside CI a machine without apt (or root) goes on: the browser tests then say they skipped.
@@ -37,6 +47,10 @@ check: lint typecheck test
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(ARGS)
+
+bench-redis: $(STAMP) tools
+	@$(call apt_need,wrk)
+	$(BIN)/python bench/redis_store.py $(ARGS)
 
 contract: $(STAMP)
 	@test -n "$(TAGFAKE_URL)" || { echo "set TAGFAKE_URL to the server to check"; exit 2; }

@@ -32,8 +32,21 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--seed", type=int, help="make generated ids reproducible")
     p.add_argument(
         "--store",
-        help="where the state lives: memory (default; one process) or sqlite:PATH (a file: "
-        "kept across restarts and kill -9, shared by --workers)",
+        help="where the state lives: memory (default; one process), sqlite:PATH (a file: "
+        "kept across restarts and kill -9, shared by --workers) or redis://HOST:PORT/DB "
+        "(also rediss:// and unix:///PATH: shared by replicas on any machine)",
+    )
+    p.add_argument(
+        "--store-prefix",
+        dest="store_prefix",
+        help="prefix of every Redis key of this world (default tagfake:)",
+    )
+    p.add_argument(
+        "--store-timeout",
+        dest="store_timeout",
+        type=float,
+        metavar="SECONDS",
+        help="a Redis call taking longer fails its request with a 503 (default 2)",
     )
     p.add_argument(
         "--state-file",
@@ -44,7 +57,7 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument(
         "--workers",
         type=int,
-        help="worker processes on one port (default 1; more need --store sqlite:PATH)",
+        help="worker processes on one port (default 1; more need --store sqlite:PATH or redis)",
     )
     p.add_argument(
         "--journal-bytes",
@@ -114,6 +127,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
             "store",
             "state_file",
             "workers",
+            "store_prefix",
+            "store_timeout",
             "journal_bytes",
             "journal_body_bytes",
             "log_format",

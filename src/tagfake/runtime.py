@@ -60,6 +60,7 @@ class Runtime:
                 seed=settings.seed,
                 rate_limits=settings.rate_limits,
                 primary=primary,
+                options={"prefix": settings.store_prefix, "timeout": settings.store_timeout},
             )
         harness = engine.harness
         rt = cls(

@@ -38,6 +38,7 @@ from tagfake.pipeline.admin_guard import is_loopback_host
 from tagfake.runtime import Runtime
 from tagfake.settings import Settings
 from tagfake.state.sqlite.db import StoreFileError
+from tagfake.state.store import StoreUnavailable
 
 log = logging.getLogger("tagfake")
 
@@ -277,11 +278,15 @@ def _serve(settings: Settings, stop: _Stop) -> int:
     started = time.perf_counter()
     try:
         runtime = Runtime.build(settings)
-    except StoreFileError as exc:
+    except (StoreFileError, StoreUnavailable) as exc:
         print(f"tagfake: {exc}", file=sys.stderr, flush=True)
         return 2
     try:
-        summary = runtime.start_state()
+        try:
+            summary = runtime.start_state()
+        except StoreUnavailable as exc:
+            print(f"tagfake: {exc}", file=sys.stderr, flush=True)
+            return 2
         # The app of a single worker is built before the socket is bound: a spec it cannot
         # compile is refused without a port ever having been taken.
         asgi: Any = _asgi(settings, runtime) if settings.workers == 1 else None
@@ -291,34 +296,36 @@ def _serve(settings: Settings, stop: _Stop) -> int:
         sock = _listen(settings)
         if sock is None:
             return 2
-        _announce(runtime, sock, summary)
-        warning = exposure_warning(settings, sock.getsockname()[1])
-        if warning is not None:
-            log.warning("%s", warning)
-        if settings.workers > 1:
-            log.info(
-                "ready in %.2fs; starting %d workers",
-                time.perf_counter() - started,
-                settings.workers,
-            )
-            _run_workers(settings, sock, log_config, stop)
-        else:
-            config = uvicorn.Config(
-                asgi,
-                log_level="warning",
-                log_config=log_config,
-                access_log=False,
-                lifespan="on",
-                timeout_graceful_shutdown=1,
-                http=guarded_protocol(settings.body_timeout),
-                limit_concurrency=settings.max_connections,
-            )
-            server = uvicorn.Server(config)
-            stop.server = server
-            log.info("ready in %.2fs", time.perf_counter() - started)
-            if not stop.requested:
-                server.run(sockets=[sock])
-        sock.close()
+        try:
+            _announce(runtime, sock, summary)
+            warning = exposure_warning(settings, sock.getsockname()[1])
+            if warning is not None:
+                log.warning("%s", warning)
+            if settings.workers > 1:
+                log.info(
+                    "ready in %.2fs; starting %d workers",
+                    time.perf_counter() - started,
+                    settings.workers,
+                )
+                _run_workers(settings, sock, log_config, stop)
+            else:
+                config = uvicorn.Config(
+                    asgi,
+                    log_level="warning",
+                    log_config=log_config,
+                    access_log=False,
+                    lifespan="on",
+                    timeout_graceful_shutdown=1,
+                    http=guarded_protocol(settings.body_timeout),
+                    limit_concurrency=settings.max_connections,
+                )
+                server = uvicorn.Server(config)
+                stop.server = server
+                log.info("ready in %.2fs", time.perf_counter() - started)
+                if not stop.requested:
+                    server.run(sockets=[sock])
+        finally:
+            sock.close()
     finally:
         runtime.close()
     if settings.log_format == "json":

@@ -41,6 +41,10 @@ class Settings:
     #: Kept as another way to say `store="sqlite:PATH"`.
     state_file: Path | None = None
     workers: int = 1
+    #: Keys of a Redis store start with this, so one Redis can hold several tagfake worlds.
+    store_prefix: str = "tagfake:"
+    #: Seconds a call to a network store may take before the request gets its 503.
+    store_timeout: float = 2.0
     log_format: LogFormat = "text"
     rate_limits: bool = False
     journal_size: int = 1000
@@ -75,6 +79,8 @@ class Settings:
             raise ValueError(
                 "journal_size must be >= 1, journal_bytes >= 1024 and journal_body_bytes >= 1"
             )
+        if not self.store_prefix or not 0 < self.store_timeout <= 60:
+            raise ValueError("store_prefix must not be empty and store_timeout in (0, 60] s")
         if self.state_file is not None:
             alias = f"sqlite:{self.state_file}"
             if self.store not in {"memory", alias}:
@@ -91,7 +97,7 @@ class Settings:
         if self.workers > 1 and not url.shared:
             raise ValueError(
                 f"{self.workers} workers need a store they can share: the {url.scheme} store "
-                "lives in one process; use --store sqlite:PATH (or run one worker)"
+                "lives in one process; use --store sqlite:PATH or redis://... (or run one worker)"
             )
         if not 0 < self.body_timeout <= 3600:
             raise ValueError("body_timeout must be more than 0 and at most 3600 seconds")
@@ -149,6 +155,11 @@ def _parse(name: str, raw: str) -> object:
             return int(raw)
         except ValueError:
             raise ValueError(f"TAGFAKE_{name.upper()} must be an integer, not {raw!r}") from None
+    if name == "store_timeout":
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"TAGFAKE_STORE_TIMEOUT must be a number, not {raw!r}") from None
     if name in {"single_vendor", "rate_limits"}:
         if raw.lower() not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
             raise ValueError(f"TAGFAKE_{name.upper()} must be true or false, not {raw!r}")

@@ -3,15 +3,19 @@ folder of its own, it returns an empty store (seeded with 1) that the fixture cl
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tagfake.state.memory import MemoryStore
+from tagfake.state.redis.conn import RedisOptions
+from tagfake.state.redis.store import RedisStore
 from tagfake.state.sqlite.db import open_database
 from tagfake.state.sqlite.store import SqliteStore
 from tagfake.state.store import Index, Layout, Store
+from tests.redis_server import RedisServer
 
 EngineFactory = Callable[[Path], Store]
 
@@ -22,9 +26,34 @@ def sqlite_store(folder: Path) -> Store:
     return store
 
 
+_redis: list[RedisServer] = []
+
+
+def shared_redis(folder: Path) -> RedisServer:
+    """One redis-server (on a unix socket) for the whole session; each test has its prefix."""
+    if not _redis:
+        _redis.append(RedisServer(folder.parent, tcp=False))
+    return _redis[0]
+
+
+def redis_store(folder: Path) -> Store:
+    server = shared_redis(folder)
+    store = RedisStore(RedisOptions(server.url, prefix=f"test-{uuid.uuid4().hex[:12]}:"))
+    store.reseed(1)
+    return store
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_redis() -> Iterator[None]:
+    yield
+    for server in _redis:
+        server.stop()
+
+
 ENGINES: dict[str, EngineFactory] = {
     "memory": lambda folder: MemoryStore(seed=1),
     "sqlite": sqlite_store,
+    "redis": redis_store,
 }
 
 

@@ -1,9 +1,10 @@
 """The harness state every engine keeps: journal (bounded in entries and bytes), fault rules and
-their counts, the clock, rate windows. On SQLite two handles on one file stand for two workers:
-what one does, the other sees."""
+their counts, the clock, rate windows. On SQLite two handles on one file stand for two workers,
+on Redis two clients of one server for two replicas: what one does, the other sees."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,8 +16,11 @@ from tagfake.admin.journal import Journal, JournalQuery
 from tagfake.admin.ratelimit import RateLimiter
 from tagfake.clock import Clock
 from tagfake.state.harness import Harness, memory_harness
+from tagfake.state.redis.conn import Keys, Locks, RedisOptions, connect
+from tagfake.state.redis.harness import redis_harness
 from tagfake.state.sqlite.db import Database, open_database
 from tagfake.state.sqlite.harness import sqlite_harness
+from tests.store.conftest import shared_redis
 
 #: Two harness handles on one engine: the same object for memory, two connections for SQLite.
 Pair = tuple[Harness, Harness]
@@ -38,9 +42,26 @@ def _sqlite(folder: Path) -> tuple[Pair, Callable[[], None]]:
     return (sqlite_harness(first), sqlite_harness(second)), close
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+def _redis(folder: Path) -> tuple[Pair, Callable[[], None]]:
+    server = shared_redis(folder)
+    options = RedisOptions(server.url, prefix=f"test-{uuid.uuid4().hex[:12]}:")
+    clients = [(connect(options), connect(options, binary=True)) for _ in range(2)]
+    keys = Keys(options.prefix)
+    handles = [redis_harness(c, b, keys, Locks(c, options), False) for c, b in clients]
+
+    def close() -> None:
+        for c, b in clients:
+            c.close()
+            b.close()
+
+    return (handles[0], handles[1]), close
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 def pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pair]:
-    handles, close = {"memory": _memory, "sqlite": _sqlite}[request.param](tmp_path)
+    handles, close = {"memory": _memory, "sqlite": _sqlite, "redis": _redis}[request.param](
+        tmp_path
+    )
     try:
         yield handles
     finally:

@@ -34,13 +34,15 @@ class AdminBackend:
     def health(self) -> dict[str, Any]:
         rt = self.rt
         now = datetime.now(UTC)
+        up = rt.engine.ping() if rt.engine else True
         return {
-            "status": "ok",
+            "status": "ok" if up else "unavailable",
             "version": __version__,
             "vendors": {
                 slug: v.mount_path(rt.settings.single_vendor) for slug, v in rt.vendors.items()
             },
-            "store": rt.engine.url.scheme if rt.engine else "memory",
+            # "unavailable" while a network store does not answer (the health answers 503).
+            "store": "unavailable" if not up else rt.engine.url.scheme if rt.engine else "memory",
             "store_url": rt.settings.store,
             "workers": rt.settings.workers,
             "state_file": str(rt.settings.state_file) if rt.settings.state_file else None,

@@ -15,7 +15,8 @@ def _admin() -> AdminBackend:
 
 
 async def get_health() -> Response:
-    return reply(_admin().health())
+    health = await run(_admin().health)
+    return reply(health, 200 if health["status"] == "ok" else 503)
 
 
 async def reset() -> Response:

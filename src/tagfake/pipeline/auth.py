@@ -5,6 +5,7 @@ from __future__ import annotations
 from tagfake.errors import Unauthorized
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send, headers_dict
+from tagfake.pipeline.offload import store_call
 from tagfake.vendors.base import Surface
 
 
@@ -34,7 +35,9 @@ class Auth:
             credential = call.vendor.credential(headers_dict(scope))
             if credential is None:
                 raise Unauthorized(missing=True)
-            tenant = call.runtime.store.tenant_of(call.vendor.slug, credential)
+            tenant = await store_call(
+                call.runtime, call.runtime.store.tenant_of, call.vendor.slug, credential
+            )
             if tenant is None:
                 raise Unauthorized(missing=False)
             call.credential = credential

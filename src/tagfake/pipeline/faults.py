@@ -8,13 +8,12 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
-
 from tagfake import errors as e
 from tagfake.admin.faults import HEADER, FaultSpecError, Target
 from tagfake.pipeline.auth import credential_of
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send, header
+from tagfake.pipeline.offload import store_call
 from tagfake.pipeline.requests import read_request_body
 
 # A 200 whose body stops half-way: the client's JSON parser must cope.
@@ -65,22 +64,22 @@ class Faults:
             return
         wanted = header(scope, HEADER)
         rules = call.runtime.faults
-        if wanted is None and not rules.has_rules():
+        if wanted is None and not await store_call(call.runtime, rules.has_rules):
             await self.app(scope, receive, send)
             return
         credential = credential_of(call.vendor, scope)
+        tenant = await store_call(
+            call.runtime, call.runtime.store.tenant_of, call.vendor.slug, credential or ""
+        )
         target = Target(
             vendor=call.vendor.slug,
             operation=call.operation.operation_id,
             method=scope["method"].upper(),
             path=scope["path"],
-            tenant=call.runtime.store.tenant_of(call.vendor.slug, credential or ""),
+            tenant=tenant,
         )
         try:
-            if call.runtime.store.blocking:  # a write to a shared store: off the loop
-                rule = await run_in_threadpool(rules.pick, target, wanted)
-            else:
-                rule = rules.pick(target, wanted)
+            rule = await store_call(call.runtime, rules.pick, target, wanted)
         except FaultSpecError as exc:
             raise e.BadRequest(f"X-Tagfake-Fault: {exc}") from None
         if rule is None:

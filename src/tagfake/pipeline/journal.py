@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import os
 import time
@@ -10,12 +11,14 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
-
 from tagfake.clock import rfc3339
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send
+from tagfake.pipeline.offload import store_call
 from tagfake.redact import PLAIN
+from tagfake.state.store import StoreUnavailable
+
+log = logging.getLogger("tagfake")
 
 
 def _headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -47,7 +50,7 @@ class JournalRecorder:
             return
         started = time.perf_counter()
         wall = time.time()
-        moment = call.runtime.clock.now()
+        moment = await store_call(call.runtime, call.runtime.clock.now)
         answer: dict[str, Any] = {"status": 0, "headers": [], "body": b"", "size": 0}
         limit = call.runtime.journal.body_limit
 
@@ -85,10 +88,11 @@ class JournalRecorder:
                 answer["body"],
                 response_size=answer["size"],
             )
-            if call.runtime.store.blocking:
-                await run_in_threadpool(write)
-            else:
-                write()
+            try:
+                await store_call(call.runtime, write)
+            except StoreUnavailable as exc:
+                # The answer still goes out; only its journal entry is lost with the store.
+                log.warning("journal entry of %s %s lost: %s", scope["method"], scope["path"], exc)
 
         async def watch(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
-
 from tagfake.errors import TooManyRequests
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send
+from tagfake.pipeline.offload import store_call
 
 
 class RateLimit:
@@ -16,14 +15,16 @@ class RateLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         call: Call | None = scope.get(SCOPE_KEY)
         if call is not None and call.credential is not None:
-            limiter = call.runtime.limiter
             limit = call.vendor.rate_limit
-            if limiter.enabled and limit is not None:
-                hit = (call.vendor.slug, call.credential, limit, call.runtime.clock.now())
-                if call.runtime.store.blocking:  # a write to a shared store: off the loop
-                    wait = await run_in_threadpool(limiter.hit, *hit)
-                else:
-                    wait = limiter.hit(*hit)
+            if limit is not None:
+                wait = await store_call(call.runtime, _hit, call, limit)
                 if wait:
                     raise TooManyRequests(wait)
         await self.app(scope, receive, send)
+
+
+def _hit(call: Call, limit: tuple[int, int]) -> int:
+    limiter = call.runtime.limiter
+    if not limiter.enabled or call.credential is None:
+        return 0
+    return limiter.hit(call.vendor.slug, call.credential, limit, call.runtime.clock.now())

@@ -22,8 +22,10 @@ from tagfake.pipeline.faults import DropConnection
 from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send, dumps, loads
 from tagfake.pipeline.media import is_json_media
 from tagfake.settings import ValidationMode
+from tagfake.state.store import StoreUnavailable
 
 log = logging.getLogger("tagfake.validation")
+outage = logging.getLogger("tagfake")
 
 VIOLATIONS_HEADER = "x-tagfake-violations"
 # The shared responses a router-made answer (no operation matched) is checked against.
@@ -89,6 +91,11 @@ class Respond:
             if "start" in held:
                 raise
             await self._error(call, exc, send)
+        except StoreUnavailable as exc:
+            if "start" in held:
+                raise
+            outage.warning("%s %s: store unavailable: %s", scope.get("method"), scope["path"], exc)
+            await self._error(call, _unavailable(call), send)
         except Exception:
             if "start" in held:
                 raise
@@ -149,6 +156,14 @@ class Respond:
                 return [f"status {status}: answer is not valid JSON"]
         call.answer, call.answer_parsed = body, True
         return check_response(call.contract, call.operation, status, body)
+
+
+def _unavailable(call: Call) -> ServerFault:
+    """The store is away: the vendor's 503 where the operation documents one, else its 500."""
+    documented = call.operation is not None and str(503) in call.operation.responses
+    if documented or call.operation is None:
+        return ServerFault(503, "Service Unavailable")
+    return ServerFault()
 
 
 def _router_error(call: Call, scope: Scope, status: int) -> TagfakeError:

@@ -1,4 +1,5 @@
-"""Store URLs and the engines behind them: `memory`, `sqlite:PATH` (and what registers more).
+"""Store URLs and the engines behind them: `memory`, `sqlite:PATH`, `redis://host:port/db`
+(also `rediss://` and `unix://`), and what registers more.
 
 An engine is the data store and the harness state (journal, faults, clock, rate windows) of one
 server, opened from a URL. `register` adds a scheme: an engine's module says what its URLs
@@ -7,8 +8,8 @@ look like and whether several worker processes may share it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ class StoreUrl:
     target: str
     #: Several processes may use it at once (`--workers N`).
     shared: bool
+    #: Settings of a network store (`prefix`, `timeout`), from flags or the environment.
+    options: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -40,6 +43,8 @@ class Engine:
     kept_vendors: Callable[[], set[str]] = field(default=set)
     #: Record that the store now holds these vendors' data.
     mark_vendors: Callable[[set[str]], None] = field(default=lambda vendors: None)
+    #: Whether the store answers now (a network store may be away for a while).
+    ping: Callable[[], bool] = field(default=lambda: True)
 
 
 @dataclass(frozen=True)
@@ -79,14 +84,27 @@ def parse_store_url(text: str) -> StoreUrl:
 
 
 def _examples() -> list[str]:
-    known = {"memory": "memory", "sqlite": "sqlite:PATH"}
+    known = {
+        "memory": "memory",
+        "sqlite": "sqlite:PATH",
+        "redis": "redis://HOST:PORT/DB",
+        "rediss": "rediss://HOST:PORT/DB",
+        "unix": "unix:///PATH/redis.sock",
+    }
     return [known.get(s, f"{s}:...") for s in _KINDS]
 
 
 def open_engine(
-    text: str, *, seed: int | None = None, rate_limits: bool = False, primary: bool = True
+    text: str,
+    *,
+    seed: int | None = None,
+    rate_limits: bool = False,
+    primary: bool = True,
+    options: Mapping[str, object] | None = None,
 ) -> Engine:
     url = parse_store_url(text)
+    if options:
+        url = replace(url, options=dict(options))
     return _KINDS[url.scheme].open(url, seed, rate_limits, primary)
 
 
@@ -125,6 +143,36 @@ def _open_sqlite(url: StoreUrl, seed: int | None, rate_limits: bool, primary: bo
 
 
 register("sqlite", EngineKind(shared=True, open=_open_sqlite, check=_check_sqlite))
+
+
+# -- redis ----------------------------------------------------------------------------------
+
+
+def _check_redis(scheme: str) -> Callable[[str], str | None]:
+    def check(target: str) -> str | None:
+        from tagfake.state.redis.conn import check_url
+
+        return check_url(f"{scheme}:{target}")
+
+    return check
+
+
+def _open_redis(url: StoreUrl, seed: int | None, rate_limits: bool, primary: bool) -> Engine:
+    from tagfake.state.store import StoreUnavailable
+
+    try:
+        from tagfake.state.redis.engine import open_redis
+    except ImportError as exc:
+        raise StoreUnavailable(
+            f"store {url.text!r} needs redis-py ({exc.name} is missing): "
+            "pip install 'tagfake[redis]'"
+        ) from None
+
+    return open_redis(url, seed, rate_limits, primary)
+
+
+for _scheme in ("redis", "rediss", "unix"):
+    register(_scheme, EngineKind(shared=True, open=_open_redis, check=_check_redis(_scheme)))
 
 
 def describe(engine: Engine) -> dict[str, Any]:

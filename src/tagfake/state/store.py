@@ -51,6 +51,11 @@ class Missing(StoreError):
     """A change names an item that does not exist (an entity, or a tag to carry)."""
 
 
+class StoreUnavailable(Exception):
+    """The store cannot answer now (a network store unreachable or timing out); nothing of the
+    call it interrupted was kept. A request gets its vendor's 503."""
+
+
 #: The index key of a record, or None when the record is not in that index.
 IndexKey = Callable[[Record], "str | None"]
 
