@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from tagfake.app import create_app
-from tagfake.contract.suite.base import Budget
-from tagfake.contract.suite.inprocess import inprocess_targets
-from tagfake.contract.suite.model import SuiteRun
-from tagfake.contract.suite.runner import Options, run_suite
 from tagfake.settings import Settings
+from tagfake.suite.base import Budget
+from tagfake.suite.inprocess import inprocess_targets
+from tagfake.suite.model import SuiteRun
+from tagfake.suite.runner import Options, run_suite
 
 #: Checks the fake is known to fail against its own spec, as check id -> why. Empty: the suite's
 #: one finding (an absent body accepted where the spec requires one) is fixed. A new finding

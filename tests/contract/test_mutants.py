@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 
 from tagfake.app import create_app
-from tagfake.contract.suite.inprocess import inprocess_targets
-from tagfake.contract.suite.runner import Options, run_suite
+from tagfake.suite.inprocess import inprocess_targets
+from tagfake.suite.runner import Options, run_suite
 
 from .harness import settings, small_budget
 from .mutants import MUTANTS, Mutant

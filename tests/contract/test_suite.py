@@ -12,15 +12,15 @@ import pytest
 from starlette.testclient import TestClient
 
 from tagfake.app import create_app
-from tagfake.contract.suite.base import RunContext
-from tagfake.contract.suite.http import Http, retry_after_seconds
-from tagfake.contract.suite.inprocess import inprocess_targets
-from tagfake.contract.suite.model import SuiteRun
-from tagfake.contract.suite.report import html_report, junit_xml, summary
-from tagfake.contract.suite.runner import Options, run_suite
-from tagfake.contract.suite.target import VendorTarget, contract_of
-from tagfake.contract.suite.vendors import suite_class
 from tagfake.settings import VENDORS
+from tagfake.suite.base import RunContext
+from tagfake.suite.http import Http, retry_after_seconds
+from tagfake.suite.inprocess import inprocess_targets
+from tagfake.suite.model import SuiteRun
+from tagfake.suite.report import html_report, junit_xml, summary
+from tagfake.suite.runner import Options, run_suite
+from tagfake.suite.target import VendorTarget, contract_of
+from tagfake.suite.vendors import suite_class
 
 from .harness import KNOWN_DEVIATIONS, run_inprocess, settings, small_budget
 

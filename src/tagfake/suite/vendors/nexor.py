@@ -11,11 +11,11 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
-from tagfake.contract.suite import strategies as s
-from tagfake.contract.suite.api import ANONYMOUS, Api, Reply, expect
-from tagfake.contract.suite.base import ErrorCase, Probe, Property, VendorSuite
-from tagfake.contract.suite.model import Deviation, NotObservable
-from tagfake.contract.suite.target import Lead
+from tagfake.suite import strategies as s
+from tagfake.suite.api import ANONYMOUS, Api, Reply, expect
+from tagfake.suite.base import ErrorCase, Probe, Property, VendorSuite
+from tagfake.suite.model import Deviation, NotObservable
+from tagfake.suite.target import Lead
 
 POOL = 4
 MISSING_KEY = "Missing API key"

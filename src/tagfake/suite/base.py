@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine
 
 from tagfake.contract.schema import CompiledSchema
-from tagfake.contract.suite.api import Api, auth_headers
-from tagfake.contract.suite.model import Deviation
-from tagfake.contract.suite.target import VendorTarget
+from tagfake.suite.api import Api, auth_headers
+from tagfake.suite.model import Deviation
+from tagfake.suite.target import VendorTarget
 
 #: A probe of one assumption: (what the target did, whether that is what the spec assumes).
 Probe = Callable[[], tuple[str, bool | None]]

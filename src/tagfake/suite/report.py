@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from datetime import UTC, datetime
 
-from tagfake.contract.suite.model import CheckResult, SuiteRun, VendorRun
+from tagfake.suite.model import CheckResult, SuiteRun, VendorRun
 
 
 def counts(results: list[CheckResult]) -> Counter[str]:

@@ -8,8 +8,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from tagfake.contract.suite.model import CheckResult
-from tagfake.contract.suite.target import VendorTarget
+from tagfake.suite.model import CheckResult
+from tagfake.suite.target import VendorTarget
 
 #: The status each vendor answers a request that is schema-valid but breaks a documented rule
 #: (a taken name, an unknown id): schemathesis' positive-data check must accept it.

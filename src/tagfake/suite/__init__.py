@@ -8,10 +8,10 @@ the fake (`inprocess_targets`) or against any base URL (`remote.url_targets`, th
 
 from __future__ import annotations
 
-from tagfake.contract.suite.base import Budget
-from tagfake.contract.suite.inprocess import inprocess_targets
-from tagfake.contract.suite.model import CheckResult, Observation, SuiteRun, VendorRun
-from tagfake.contract.suite.runner import Options, run_suite
+from tagfake.suite.base import Budget
+from tagfake.suite.inprocess import inprocess_targets
+from tagfake.suite.model import CheckResult, Observation, SuiteRun, VendorRun
+from tagfake.suite.runner import Options, run_suite
 
 __all__ = [
     "Budget",

@@ -10,11 +10,11 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, rule
 
-from tagfake.contract.suite import strategies as s
-from tagfake.contract.suite.api import ANONYMOUS, Api, Reply, expect
-from tagfake.contract.suite.base import ErrorCase, Probe, Property, VendorSuite
-from tagfake.contract.suite.http import NO_BODY
-from tagfake.contract.suite.model import Deviation, NotObservable
+from tagfake.suite import strategies as s
+from tagfake.suite.api import ANONYMOUS, Api, Reply, expect
+from tagfake.suite.base import ErrorCase, Probe, Property, VendorSuite
+from tagfake.suite.http import NO_BODY
+from tagfake.suite.model import Deviation, NotObservable
 
 POOL = 4
 

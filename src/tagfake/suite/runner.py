@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tagfake.contract.suite.base import Budget, RunContext, VendorSuite
-from tagfake.contract.suite.engine import run_machine, run_property
-from tagfake.contract.suite.fuzz import run_schemathesis
-from tagfake.contract.suite.model import (
+from tagfake.suite.base import Budget, RunContext, VendorSuite
+from tagfake.suite.engine import run_machine, run_property
+from tagfake.suite.fuzz import run_schemathesis
+from tagfake.suite.model import (
     BudgetExhausted,
     CheckResult,
     Deviation,
@@ -21,8 +21,8 @@ from tagfake.contract.suite.model import (
     SuiteRun,
     VendorRun,
 )
-from tagfake.contract.suite.target import VendorTarget
-from tagfake.contract.suite.vendors import suite_class
+from tagfake.suite.target import VendorTarget
+from tagfake.suite.vendors import suite_class
 
 #: Hook for tests: wraps each vendor's suite object before it runs (never set by the CLI).
 SuiteHook = Callable[[VendorSuite], None]

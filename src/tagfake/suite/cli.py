@@ -137,8 +137,8 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from tagfake.contract.suite.base import Budget
-    from tagfake.contract.suite.remote import Named
+    from tagfake.suite.base import Budget
+    from tagfake.suite.remote import Named
 
     if not args.base_url:
         print("tagfake contract: give --base-url (or set TAGFAKE_URL)", file=sys.stderr)
@@ -184,10 +184,10 @@ def _say(args: argparse.Namespace) -> Any:
 
 
 def _dry_run(args: argparse.Namespace, named: Any, budget: Any, run_id: str) -> int:
-    from tagfake.contract.suite.base import RunContext
-    from tagfake.contract.suite.http import Http
-    from tagfake.contract.suite.target import VendorTarget
-    from tagfake.contract.suite.vendors import suite_class
+    from tagfake.suite.base import RunContext
+    from tagfake.suite.http import Http
+    from tagfake.suite.target import VendorTarget
+    from tagfake.suite.vendors import suite_class
 
     class Refuse:
         def request(self, *a: Any, **k: Any) -> Any:
@@ -247,10 +247,10 @@ def _dry_run(args: argparse.Namespace, named: Any, budget: Any, run_id: str) -> 
 def _run(args: argparse.Namespace, named: Any, budget: Any, run_id: str) -> int:
     import httpx
 
-    from tagfake.contract.suite.http import Http
-    from tagfake.contract.suite.remote import TargetError, url_targets
-    from tagfake.contract.suite.report import html_report, junit_xml, summary
-    from tagfake.contract.suite.runner import Options, run_suite
+    from tagfake.suite.http import Http
+    from tagfake.suite.remote import TargetError, url_targets
+    from tagfake.suite.report import html_report, junit_xml, summary
+    from tagfake.suite.runner import Options, run_suite
 
     say = _say(args)
 

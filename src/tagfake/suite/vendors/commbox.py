@@ -11,10 +11,10 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, rule
 
-from tagfake.contract.suite import strategies as s
-from tagfake.contract.suite.api import ANONYMOUS, Api, Reply, expect
-from tagfake.contract.suite.base import ErrorCase, Probe, Property, VendorSuite
-from tagfake.contract.suite.model import Deviation, Exchange, NotObservable
+from tagfake.suite import strategies as s
+from tagfake.suite.api import ANONYMOUS, Api, Reply, expect
+from tagfake.suite.base import ErrorCase, Probe, Property, VendorSuite
+from tagfake.suite.model import Deviation, Exchange, NotObservable
 
 POOL = 4
 TYPES = (1, 2, 3, 4, 5, 100, 101, 102, 103)

@@ -13,8 +13,8 @@ from hypothesis.errors import Flaky
 from hypothesis.reporting import with_reporter
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
-from tagfake.contract.suite.base import Property, VendorSuite
-from tagfake.contract.suite.model import (
+from tagfake.suite.base import Property, VendorSuite
+from tagfake.suite.model import (
     BudgetExhausted,
     CheckResult,
     Deviation,

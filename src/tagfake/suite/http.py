@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
-from tagfake.contract.suite.model import BudgetExhausted, Exchange
+from tagfake.suite.model import BudgetExhausted, Exchange
 
 NO_BODY: Any = object()
 
