@@ -14,11 +14,18 @@ from hypothesis.stateful import RuleBasedStateMachine
 
 from tagfake.contract.schema import CompiledSchema
 from tagfake.suite.api import Api, auth_headers
-from tagfake.suite.model import Deviation
+from tagfake.suite.model import Deviation, Exchange
 from tagfake.suite.target import VendorTarget
 
 #: A probe of one assumption: (what the target did, whether that is what the spec assumes).
 Probe = Callable[[], tuple[str, bool | None]]
+
+#: Which targets a check can judge: it reads only the vendor's own API, so a sandbox too...
+ANY_TARGET = "any target"
+#: ...or it needs state the vendor's API cannot show (tagfake's admin API).
+TAGFAKE_ONLY = "tagfake only (reads its admin API)"
+#: ...or it judges more on tagfake: the vendor's API shows part, the admin API the rest.
+MORE_ON_TAGFAKE = "any target (more through tagfake's admin API)"
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,14 @@ class Property:
     needs: tuple[str, ...] = ()
     #: Examples for this property, when it should differ from the run's default.
     examples: int | None = None
+    #: Which targets it can judge, when not told by `needs` (an "oracle" need: tagfake only).
+    on: str | None = None
+
+    @property
+    def judges(self) -> str:
+        if self.on is not None:
+            return self.on
+        return TAGFAKE_ONLY if "oracle" in self.needs else ANY_TARGET
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,8 @@ class VendorSuite(ABC):
     vendor: ClassVar[str]
     #: What the vendor puts tags on, for messages ("conversation", "lead", ...).
     entity: ClassVar[str]
+    #: Which targets the state machine can judge.
+    machine_judges: ClassVar[str] = ANY_TARGET
 
     def __init__(self, target: VendorTarget, ctx: RunContext) -> None:
         self.t = target
@@ -97,6 +114,9 @@ class VendorSuite(ABC):
         self.api: Api = target.api()
         self.other: Api | None = target.other_api()
         self.notes: list[str] = []
+        #: The set-up's requests: a failure's reproduction starts with those that made what it
+        #: uses (the pool), since clean-up deletes them.
+        self.setup_log: list[Exchange] = []
 
     # -- helpers ----------------------------------------------------------------------------
     def fresh(self, label: str = "t") -> str:

@@ -105,6 +105,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     o.add_argument("--seed", type=int, default=1, help="schemathesis seed (1)")
     o.add_argument("--dry-run", action="store_true", help="print the plan; send nothing")
     o.add_argument(
+        "--strict",
+        action="store_true",
+        help="an observation that differs from the spec's assumptions fails the run (always so "
+        "against tagfake; against a vendor it is otherwise only reported)",
+    )
+    o.add_argument(
         "--reset",
         action="store_true",
         help="tagfake only: reset each vendor to its fixtures before and after",
@@ -282,7 +288,10 @@ def _run(args: argparse.Namespace, named: Any, budget: Any, run_id: str) -> int:
                 f"tagfake contract run {run_id} against {args.base_url} ({kind}); "
                 f"names start tagfake-{run_id}-"
             )
-        result = run_suite(targets, Options(run_id, budget, progress=say, seed=args.seed))
+        opts = Options(
+            run_id, budget, progress=say, seed=args.seed, strict=args.strict, fuzz_progress=say
+        )
+        result = run_suite(targets, opts)
         if args.reset and health is not None:
             _reset(http, targets)
     junit = args.junit or args.report_dir / "junit.xml"

@@ -21,6 +21,7 @@ from tagfake.suite.model import (
     SuiteRun,
     VendorRun,
 )
+from tagfake.suite.reproduce import script, story
 from tagfake.suite.target import VendorTarget
 from tagfake.suite.vendors import suite_class
 
@@ -42,6 +43,11 @@ class Options:
     seed: int = 1
     #: The ASGI app, when the target is in-process (schemathesis calls it directly).
     app: Any = None
+    #: An observation that differs from the spec's assumption fails the run. Always so against
+    #: tagfake (its behaviour is what the spec assumes); against a sandbox only when asked.
+    strict: bool = False
+    #: Progress lines of the schemathesis phase (the CLI's console).
+    fuzz_progress: Callable[[str], None] | None = None
 
 
 def _wanted(opts: Options, check: str) -> bool:
@@ -97,8 +103,11 @@ def run_vendor(target: VendorTarget, opts: Options) -> VendorRun:
                     add(run_property(suite, prop))
             if opts.machine and _wanted(opts, "state-machine"):
                 add(run_machine(suite))
-            if opts.probes and opts.only is None:
+            if opts.probes and (opts.only is None or "observations" in opts.only):
                 vr.observations = observe(suite)
+                verdict = judge_observations(suite, vr.observations, opts.strict)
+                if verdict is not None:
+                    add(verdict)
     finally:
         with http.unbudgeted():
             try:
@@ -127,6 +136,7 @@ def run_vendor(target: VendorTarget, opts: Options) -> VendorRun:
                 seed=opts.seed,
                 app=opts.app,
                 max_requests=left,
+                progress=opts.fuzz_progress,
             )
             for result in fuzz.results:
                 add(result)
@@ -140,8 +150,10 @@ def run_vendor(target: VendorTarget, opts: Options) -> VendorRun:
 
 def _setup(suite: VendorSuite, add: Callable[[CheckResult], None]) -> bool:
     started, sent = time.perf_counter(), suite.t.http.sent
+    suite.t.http.start_example()
     try:
         suite.setup()
+        suite.setup_log = list(suite.t.http.log)
     except (Deviation, BudgetExhausted) as exc:
         outcome: Outcome = "incomplete" if isinstance(exc, BudgetExhausted) else "failed"
         add(
@@ -151,7 +163,8 @@ def _setup(suite: VendorSuite, add: Callable[[CheckResult], None]) -> bool:
                 "set-up: read the entities, create the pool",
                 outcome,
                 getattr(exc, "line", str(exc)),
-                curl=[e.curl(suite.t.secrets) for e in suite.t.http.log],
+                example=story(suite.t.http.log),
+                curl=script(suite.t.http.log, None, suite.t.secrets),
                 requests=suite.t.http.sent - sent,
                 seconds=time.perf_counter() - started,
             )
@@ -189,7 +202,42 @@ def observe(suite: VendorSuite) -> list[Observation]:
             observed, as_assumed, note = None, None, str(exc)
         except Exception as exc:  # a probe that breaks is itself an observation
             observed, as_assumed = f"probe failed: {type(exc).__name__}: {exc}"[:300], None
-        found.append(Observation(suite.vendor, pointer, text, observed, as_assumed, note))
+        curl = script(http.log, suite.setup_log, suite.t.secrets)
+        found.append(Observation(suite.vendor, pointer, text, observed, as_assumed, note, curl))
     if skipped:
         suite.notes.append(f"{skipped} assumption probe(s) not run: --max-requests used up")
     return found
+
+
+def judge_observations(
+    suite: VendorSuite, observations: list[Observation], strict: bool
+) -> CheckResult | None:
+    """Against tagfake (or with `--strict`) a probe whose result differs from the spec's
+    assumption is a failure; against a sandbox it stays an observation in the report."""
+    differ = [o for o in observations if o.as_assumed is False]
+    probed = [o for o in observations if o.observed is not None]
+    title = "every probed `x-tagfake-assumption` is as the spec assumes"
+    enforced = strict or suite.t.tagfake
+    if differ and not enforced:
+        suite.notes.append(
+            f"{len(differ)} observation(s) differ from the spec's assumptions (see below); "
+            "a vendor may decide what its docs leave open: `--strict` makes them fail the run"
+        )
+        return None
+    result = CheckResult(
+        suite.vendor,
+        "observations",
+        title,
+        "failed" if differ else "passed",
+        examples_run=len(probed),
+        judges="any target (fails against tagfake, or with --strict)",
+    )
+    if differ:
+        first = differ[0]
+        result.message = (
+            f"{len(differ)} assumption(s) differ; first: documented: {first.assumption}; "
+            f"got: {first.observed} ({first.pointer})"
+        )
+        result.curl = first.curl
+        result.details = [f"{o.pointer}: {o.observed}" for o in differ]
+    return result
