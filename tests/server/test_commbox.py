@@ -409,6 +409,44 @@ def test_create_tag_in_a_group_shows_the_group(acme: VendorClient) -> None:
     assert tags(acme)[new_id]["groupId"] == 101
 
 
+def test_create_tag_accepts_the_spellings_with_spaces_as_update_does(acme: VendorClient) -> None:
+    data = {"Name": "Spaced", "Tag Group Id": 101, "Object Tag": False, "User Tag": True}
+    new_id = create_tag(acme, **data, **{"Child Tag": True})
+    assert tags(acme)[new_id] == {
+        "id": new_id,
+        "name": "Spaced",
+        "type": 1,
+        "groupId": 101,
+        "isObject": False,
+        "isUser": True,
+        "isChild": True,
+    }
+
+
+def test_create_tag_spelling_with_spaces_is_checked_like_the_other(acme: VendorClient) -> None:
+    assert_error(acme.post("/tags", json={"data": {"Name": "x", "Tag Group Id": 999}}), 404)
+    assert_error(acme.post("/tags", json={"data": {"Name": "x", "Object Tag": "yes"}}), 400)
+
+
+@pytest.mark.parametrize(
+    ("field", "legacy", "value"),
+    [
+        ("TagGroupId", "Tag Group Id", 101),
+        ("ObjectTag", "Object Tag", True),
+        ("UserTag", "User Tag", False),
+        ("ChildTag", "Child Tag", False),
+    ],
+)
+@pytest.mark.parametrize("path", ["/tags", "/tags/2789"])
+def test_both_spellings_of_one_field_return_400_and_change_nothing(
+    world: World, acme: VendorClient, path: str, field: str, legacy: str, value: Any
+) -> None:
+    before = world.snapshot()
+    body = {"data": {"Name": "Twice", field: value, legacy: value}}
+    assert_error(acme.post(path, json=body), 400)
+    assert world.snapshot() == before
+
+
 # -- GET /tags ----------------------------------------------------------------------------------
 def test_get_tags_lists_items_with_id_name_type_group_and_flags(acme: VendorClient) -> None:
     listed = assert_ok(acme.get("/tags"))

@@ -223,10 +223,47 @@ def test_create_tag_slug_of_another_account_is_free(acme: VendorClient) -> None:
     assert r.status_code == 201
 
 
-def test_create_tag_slug_is_stored_as_given(acme: VendorClient) -> None:
-    # Slugs are compared exactly: "VIP" is not "vip".
-    r = acme.post("/tags", json={"name": "Shouting VIP", "slug": "VIP"})
-    assert (r.status_code, r.json()["data"]["slug"]) == (201, "VIP")
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [("Has Space", "has-space"), ("Ñandú", "nandu"), ("Über_Größe!", "uber-grosse")],
+)
+def test_create_tag_slug_is_normalised_by_the_slug_rule(
+    acme: VendorClient, given: str, stored: str
+) -> None:
+    r = acme.post("/tags", json={"name": "Normalised", "slug": given})
+    assert (r.status_code, r.json()["data"]["slug"]) == (201, stored)
+    assert tags_by_slug(acme)[stored]["id"] == r.json()["data"]["id"]
+
+
+def test_create_tag_slug_that_normalises_to_a_taken_slug_returns_409(
+    world: World, acme: VendorClient
+) -> None:
+    # "VIP" is the slug `vip` of the fixture's VIP tag once normalised.
+    act = lambda: acme.post("/tags", json={"name": "Shouting VIP", "slug": "VIP"})  # noqa: E731
+    refused(world, act, 409, "A tag with this slug already exists")
+
+
+def test_create_tag_slug_without_letter_or_digit_returns_400(
+    world: World, acme: VendorClient
+) -> None:
+    act = lambda: acme.post("/tags", json={"name": "Bangs", "slug": "!!!"})  # noqa: E731
+    refused(world, act, 400, "Tag slug is required")
+
+
+def test_sync_finds_a_tag_created_with_a_non_slug_slug(acme: VendorClient) -> None:
+    created = acme.post("/tags", json={"name": "Has Space", "slug": "Has Space"}).json()["data"]
+    r = sync(acme, {"lead_id": MARIA, "tags": ["Has Space"]})
+    assert r.status_code == 200, r.text
+    assert [t["id"] for t in r.json()["tags"]] == [created["id"]]
+    assert list(tags_by_slug(acme)).count("has-space") == 1
+    assert len(tags_by_slug(acme)) == 5
+
+
+def test_sync_transliterates_names_as_create_does(acme: VendorClient) -> None:
+    r = sync(acme, {"lead_id": MARIA, "tags": ["Ñandú", "Über"]})
+    assert [t["slug"] for t in r.json()["tags"]] == ["nandu", "uber"]
+    again = acme.post("/tags", json={"name": "Nandu", "slug": "nandu"})
+    assert again.status_code == 409
 
 
 # -- PUT /tags/{id} ---------------------------------------------------------------------------
@@ -248,6 +285,19 @@ def test_update_tag_slug_and_clear_description(acme: VendorClient) -> None:
 
 def test_update_tag_keeps_its_own_slug(acme: VendorClient) -> None:
     assert acme.put(f"/tags/{VIP}", json={"slug": "vip"}).status_code == 200
+
+
+def test_update_tag_slug_is_normalised_and_answered(acme: VendorClient) -> None:
+    r = acme.put(f"/tags/{VIP}", json={"slug": "Very  Important!"})
+    assert (r.status_code, r.json()["data"]["slug"]) == (200, "very-important")
+    assert acme.put(f"/tags/{VIP}", json={"slug": "VIP"}).json()["data"]["slug"] == "vip"
+
+
+def test_update_tag_slug_without_letter_or_digit_returns_400(
+    world: World, acme: VendorClient
+) -> None:
+    act = lambda: acme.put(f"/tags/{VIP}", json={"slug": " - "})  # noqa: E731
+    refused(world, act, 400, "Tag slug cannot be empty")
 
 
 def test_update_tag_taken_slug_returns_409(world: World, acme: VendorClient) -> None:

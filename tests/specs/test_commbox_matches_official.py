@@ -30,7 +30,10 @@ Operation = tuple[str, str]  # (method, path)
 # Body fields ours accepts beyond the published spec, as dotted paths, each from the vendor's docs.
 EXTRA_BODY_FIELDS: dict[Operation, frozenset[str]] = {
     # The "Create a Tag" page (help.commbox.io, 2025) adds `Type`; the May 2025 spec lacks it.
-    ("post", "/tags"): frozenset({"data.Type"}),
+    ("post", "/tags"): frozenset({"data.Type"})
+    # The published spec spells the update's group field with spaces; create takes that spelling
+    # for each of its fields too (one rule for both operations).
+    | frozenset({"data.Tag Group Id", "data.Object Tag", "data.User Tag", "data.Child Tag"}),
     # The help site spells the group field `TagGroupId`; the published spec says "Tag Group Id".
     ("post", "/tags/{TAG_ID}"): frozenset({"data.TagGroupId"}),
 }
@@ -158,6 +161,13 @@ def test_update_tag_accepts_both_spellings_of_the_group_field() -> None:
     accepted = body_fields(ours(), ("post", "/tags/{TAG_ID}"))
     assert accepted is not None
     assert {"data.Tag Group Id", "data.TagGroupId"} <= accepted
+
+
+@pytest.mark.parametrize("operation", OFFICIAL_OPERATIONS, ids=_op_id)
+def test_response_statuses_include_the_official_ones(operation: Operation) -> None:
+    """The published spec lists 501 (and its other statuses) on every operation; so do we."""
+    published = set(operations(official())[operation][1]["responses"])
+    assert published <= set(operations(ours())[operation][1]["responses"])
 
 
 def test_extra_body_fields_name_real_operations() -> None:

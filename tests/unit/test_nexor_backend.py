@@ -156,9 +156,13 @@ def test_create_tag_taken_slug_conflicts_and_changes_nothing(
     assert state(store) == before
 
 
-def test_create_tag_slug_compared_exactly(backend: NexorBackend, store: MemoryStore) -> None:
-    backend.create_tag("acme", {"name": "Loud VIP", "slug": "VIP"})
-    assert slugs(store).count("VIP") == 1
+def test_create_tag_slug_normalised_before_the_uniqueness_check(
+    backend: NexorBackend, store: MemoryStore
+) -> None:
+    with pytest.raises(Conflict):
+        backend.create_tag("acme", {"name": "Loud VIP", "slug": "VIP"})
+    assert backend.create_tag("acme", {"name": "Loud", "slug": "Loud VIP!"})["slug"] == "loud-vip"
+    assert "VIP" not in slugs(store)
 
 
 def test_create_tag_same_slug_in_another_account(backend: NexorBackend) -> None:

@@ -22,8 +22,14 @@ OBJECTS = "objects"
 #: Tags Types: Tag, Goal, Miss, Support Tag, Topics Tag, Intents, Customer Satisfaction, SLA,
 #: Customer Satisfaction Open Answer.
 TAG_TYPES = (1, 2, 3, 4, 5, 100, 101, 102, 103)
-#: The update's group field: the help site's spelling and the published spec's.
-GROUP_FIELDS = ("TagGroupId", "Tag Group Id")
+#: Body fields the published spec and older docs spell with spaces → the help site's spelling.
+#: Create and update accept both; one request with both spellings of one field is refused.
+SPELLINGS = {
+    "Tag Group Id": "TagGroupId",
+    "Object Tag": "ObjectTag",
+    "User Tag": "UserTag",
+    "Child Tag": "ChildTag",
+}
 #: Create-tag body field → (tag record field, default when omitted).
 FLAGS = {
     "ObjectTag": ("isObject", True),
@@ -48,6 +54,7 @@ class CommBoxBackend:
 
     def create_tag(self, tenant: str, data: Mapping[str, Any]) -> str:
         """The new tag's id, as the string the API answers."""
+        data = canonical(data)
         record: Record = {
             "name": _name(data.get("Name")),
             "type": _tag_type(data.get("Type", 1)),
@@ -62,14 +69,12 @@ class CommBoxBackend:
             return str(new_id)
 
     def update_tag(self, tenant: str, tag_id: int, data: Mapping[str, Any]) -> None:
+        data = canonical(data)
         changes: Record = {}
         if "Name" in data:
             changes["name"] = _name(data["Name"])
-        spelled = [f for f in GROUP_FIELDS if f in data]
-        if len(spelled) > 1:
-            raise _invalid("data", 'Send the group as TagGroupId or "Tag Group Id", not both.')
-        if spelled:
-            changes["groupId"] = _integer(data[spelled[0]], spelled[0])
+        if "TagGroupId" in data:
+            changes["groupId"] = _integer(data["TagGroupId"], "TagGroupId")
         if not changes:
             raise _invalid("data", "Send Name and/or TagGroupId.")
         with self.store.transaction(VENDOR, tenant) as ns:
@@ -137,6 +142,19 @@ class CommBoxBackend:
             new_id = self.store.next_int(VENDOR, kind)
             if str(new_id) not in taken:
                 return new_id
+
+
+def canonical(data: Mapping[str, Any]) -> dict[str, Any]:
+    """`data` with every field under the help site's spelling (`"Tag Group Id"` → `TagGroupId`,
+    `"Object Tag"` → `ObjectTag`, …), for create and update alike; both spellings → 400."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = SPELLINGS.get(key, key)
+        if name in out:
+            legacy = next(k for k, v in SPELLINGS.items() if v == name)
+            raise _invalid("data", f'Send {name} or "{legacy}", not both.')
+        out[name] = value
+    return out
 
 
 def _invalid(field: str, message: str) -> Invalid:

@@ -1,5 +1,6 @@
-"""Nexor's rules on the tag core: UUID ids, slugs unique per account (exact comparison), tag CRUD,
-lead tag assignment, the find-or-create-by-slug sync of a lead's tags, and lead create/get.
+"""Nexor's rules on the tag core: UUID ids, slugs unique per account (one slug rule for create,
+update and sync), tag CRUD, lead tag assignment, the find-or-create-by-slug sync of a lead's
+tags, and lead create/get.
 
 Every write validates the whole request before its first change, inside one store transaction,
 so a rejected request changes nothing and a sync is atomic under concurrent requests.
@@ -129,7 +130,7 @@ class NexorBackend:
     # -- tag writes -------------------------------------------------------------------------
     def create_tag(self, tenant: str, body: dict[str, Any]) -> Record:
         name = self._text(body.get("name"), TAG_NAME_REQUIRED)
-        slug = self._text(body.get("slug"), TAG_SLUG_REQUIRED)
+        slug = self._slug(body.get("slug"), TAG_SLUG_REQUIRED)
         description = self._description(body.get("description"))
         with self.store.transaction(VENDOR, tenant) as ns:
             self._slug_free(ns, slug, None)
@@ -151,7 +152,7 @@ class NexorBackend:
         if "name" in body:
             changes["name"] = self._text(body["name"], "Tag name cannot be empty")
         if "slug" in body:
-            changes["slug"] = self._text(body["slug"], "Tag slug cannot be empty")
+            changes["slug"] = self._slug(body["slug"], "Tag slug cannot be empty")
         if "description" in body:
             changes["description"] = self._description(body["description"])
         with self.store.transaction(VENDOR, tenant) as ns:
@@ -299,6 +300,14 @@ class NexorBackend:
         if not isinstance(raw, str) or not raw:
             raise Invalid(missing)
         return raw
+
+    @classmethod
+    def _slug(cls, raw: Any, missing: str) -> str:
+        """A given slug normalised by the rule the sync looks tags up by; empty → `missing`."""
+        slug = slugify(cls._text(raw, missing))
+        if not slug:
+            raise Invalid(missing)
+        return slug
 
     @staticmethod
     def _description(raw: Any) -> str | None:

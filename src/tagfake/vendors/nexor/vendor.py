@@ -23,6 +23,7 @@ from tagfake.vendors.nexor.backend import (
     key_of,
     lead_error,
 )
+from tagfake.vendors.nexor.slug import slugify
 
 if TYPE_CHECKING:
     from tagfake.runtime import Runtime
@@ -140,7 +141,7 @@ class Nexor(Vendor):
             return {
                 "id": key_of(raw["id"]),
                 "name": raw["name"],
-                "slug": raw["slug"],
+                "slug": slugify(raw["slug"]),
                 "description": raw.get("description"),
                 **fx.timestamps(raw, now),
             }
@@ -148,6 +149,9 @@ class Nexor(Vendor):
         tags = fx.tags_of(doc, tenant, to_tag, key=key_of)
         seen: set[str] = set()
         for i, tag in enumerate(tags.values()):
+            if not tag["slug"]:
+                path = f"tenants.{tenant}.tags.{i}.slug"
+                raise doc.error(path, f"slug {tag['slug']!r} has no letter or digit")
             if tag["slug"] in seen:
                 path = f"tenants.{tenant}.tags.{i}.slug"
                 raise doc.error(path, f"slug {tag['slug']!r} is used twice in this account")
