@@ -175,7 +175,7 @@ def test_429_with_retry_after_is_waited_for() -> None:
     ex = http.send("GET", "/tags")
     assert ex.status == 200 and waits == [3.0] and http.sent == 2 and http.throttled == 1
     patient = Http(_Throttling("600"), sleep=waits.append, max_wait=60)
-    with pytest.raises(Throttled, match="throttled — incomplete.*exceeds --max-wait 60s"):
+    with pytest.raises(Throttled, match=r"throttled — incomplete.*exceeds --max-wait 60s"):
         patient.send("GET", "/tags")  # too long to wait: the check is incomplete, not failed
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=0) is not None
     assert retry_after_seconds("soon") is None
