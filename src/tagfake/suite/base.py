@@ -4,9 +4,11 @@ the spec's assumptions, set-up (a pool of run-prefixed tags) and clean-up (delet
 from __future__ import annotations
 
 import itertools
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 
 from hypothesis import strategies as st
@@ -26,6 +28,27 @@ ANY_TARGET = "any target"
 TAGFAKE_ONLY = "tagfake only (reads its admin API)"
 #: ...or it judges more on tagfake: the vendor's API shows part, the admin API the rest.
 MORE_ON_TAGFAKE = "any target (more through tagfake's admin API)"
+
+
+#: How far `tick` moves tagfake's clock.
+TICK_SECONDS = 3600.0
+
+
+def moment(text: str) -> datetime:
+    """An RFC 3339 timestamp as a datetime (a Deviation when it is none)."""
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        raise Deviation("timestamps in RFC 3339", repr(text)) from None
+
+
+def same_times(tag: dict[str, Any], before: dict[str, Any], what: str) -> None:
+    """created_at and updated_at are as they were."""
+    for key in ("created_at", "updated_at"):
+        if tag.get(key) != before.get(key):
+            raise Deviation(
+                f"{what} leaves {key} as it was ({before.get(key)})", f"{key} {tag.get(key)}"
+            )
 
 
 @dataclass(frozen=True)
@@ -122,6 +145,34 @@ class VendorSuite(ABC):
     def fresh(self, label: str = "t") -> str:
         """A new run-prefixed name."""
         return f"{self.ctx.prefix}{label}{self.ctx.next()}"
+
+    def ours(self, name: object) -> bool:
+        """Made by this run: the name (trimmed or not by the vendor) starts with the prefix."""
+        return str(name).strip().lower().startswith(self.ctx.prefix)
+
+    def tick(self) -> None:
+        """Let the vendor's clock move on: tagfake's admin clock jumps an hour (no wait); a
+        sandbox is waited for (its timestamps have whole seconds)."""
+        if self.t.tagfake:
+            self.t.http.send(
+                "POST", "/__admin/clock", body={"advance_seconds": TICK_SECONDS}, record=False
+            )
+        else:
+            time.sleep(1.1)
+
+    @property
+    def tick_seconds(self) -> float:
+        """How far the vendor's clock moves at least in one `tick`."""
+        return TICK_SECONDS if self.t.tagfake else 1.0
+
+    def moved(self, before: str, after: str, what: str) -> None:
+        """`after` is at least one tick later than `before` (both RFC 3339)."""
+        if (moment(after) - moment(before)).total_seconds() < self.tick_seconds:
+            raise Deviation(
+                f"{what}: updated_at moves on with the vendor's clock (≥ {self.tick_seconds:.0f}s "
+                f"after {before})",
+                f"updated_at {after}",
+            )
 
     def missing(self, needs: tuple[str, ...]) -> str | None:
         """Why a check cannot run on this target, or None when it can."""
