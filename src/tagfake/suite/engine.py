@@ -163,7 +163,7 @@ def run_property(suite: VendorSuite, prop: Property) -> CheckResult:
     missing = suite.missing(prop.needs)
     if missing:
         return CheckResult(
-            suite.vendor, prop.check, prop.title, "skipped", missing, judges=prop.judges
+            suite.vendor, prop.check, prop.title, "skipped", missing, judges=suite.judges(prop)
         )
     http = suite.t.http
     box = {"runs": 0}
@@ -181,7 +181,7 @@ def run_property(suite: VendorSuite, prop: Property) -> CheckResult:
         n = prop.examples if prop.examples is not None else suite.ctx.budget.examples
         fn = hypothesis_settings(n)(given(prop.strategy)(body))
 
-    return _execute(suite, prop.check, prop.title, fn, lambda: box["runs"], prop.judges)
+    return _execute(suite, prop.check, prop.title, fn, lambda: box["runs"], suite.judges(prop))
 
 
 def run_machine(suite: VendorSuite) -> CheckResult:
