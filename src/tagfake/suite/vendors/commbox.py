@@ -540,18 +540,21 @@ class CommBoxSuite(VendorSuite):
                 expect(r, 200, "POST /tags/{TAG_ID} moving the tag to another group")
                 self.alive[tag]["groupId"] = group
 
-            @rule(tag=tags, group=groups, suffix=s.suffixes(5), which=st.booleans())
-            def rename(self, tag: int, group: int, suffix: str, which: bool) -> None:
-                """POST /tags/{TAG_ID} or /tags/groups/{TAGS_GROUP_ID} with a new Name."""
+            @rule(tag=tags, suffix=s.suffixes(5))
+            def rename_tag(self, tag: int, suffix: str) -> None:
+                """POST /tags/{TAG_ID} with a new Name alone: the group stays."""
                 name = suite.fresh("mn") + suffix
-                if which:
-                    r = suite.api.call("updateTag", {"TAG_ID": tag}, body={"data": {"Name": name}})
-                    if tag not in self.alive:
-                        expect(r, 404, "renaming a tag that does not exist")
-                        return
-                    expect(r, 200, "POST /tags/{TAG_ID} with a new Name")
-                    self.alive[tag]["name"] = name
+                r = suite.api.call("updateTag", {"TAG_ID": tag}, body={"data": {"Name": name}})
+                if tag not in self.alive:
+                    expect(r, 404, "renaming a tag that does not exist")
                     return
+                expect(r, 200, "POST /tags/{TAG_ID} with a new Name")
+                self.alive[tag]["name"] = name
+
+            @rule(group=groups, suffix=s.suffixes(5))
+            def rename_group(self, group: int, suffix: str) -> None:
+                """POST /tags/groups/{TAGS_GROUP_ID} with a new Name."""
+                name = suite.fresh("mn") + suffix
                 r = suite.api.call(
                     "updateTagsGroup", {"TAGS_GROUP_ID": group}, body={"data": {"Name": name}}
                 )

@@ -117,6 +117,9 @@ class HealviSuite(VendorSuite):
             )
         if len(data) != len(got):
             raise Deviation(f"{what} answers each tag once", f"{[t['id'] for t in data]}")
+        answered = [int(t["id"]) for t in data]
+        if answered != sorted(answered):
+            raise Deviation(f"{what} answers the tags ordered by id", f"ids {answered}")
         if self.t.oracle is not None and self.stored(pid) != got:
             raise Deviation(
                 f"after {what}, the profile carries exactly the answered tags {self.show(got)}",

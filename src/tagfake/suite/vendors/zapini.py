@@ -635,6 +635,7 @@ class ZapiniSuite(VendorSuite):
                     return
                 expect(r, 200, "PATCH /tags/{uuid} with a new name")
                 self.alive[tid]["name"] = name
+                self.show(tid)
 
             @rule(tid=tags)
             def show(self, tid: str) -> None:
