@@ -3,8 +3,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The report screenshot uses Debian's chromium; the contract tests replay reports' curl lines
+# with bash, curl and jq.
+CHROMIUM := /usr/bin/chromium
+JQ       := /usr/bin/jq
 
-.PHONY: serve test lint typecheck check bench contract container-test clean
+.PHONY: serve test lint typecheck check bench contract container-test report-screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +19,18 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/tagfake serve $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(JQ)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+$(JQ):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl jq
+
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+# docs/contract-report.png: the HTML report of a run against a broken zapini, in headless Chromium.
+report-screenshot: $(STAMP) $(CHROMIUM)
+	$(BIN)/python scripts/report_screenshot.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples

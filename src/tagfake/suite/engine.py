@@ -79,7 +79,10 @@ def _noise(text: str) -> bool:
     return (
         "Traceback (most recent call last)" in text
         or '\n  File "' in text
-        or text.lstrip().startswith(("Falsifying", "state = ", "state.", "Trying example"))
+        or text.lstrip().startswith(
+            ("Falsifying", "Failing test case", "state = ", "state.", "Trying example")
+        )
+        or "example=" in text
         or "PLEASE REPORT" in text
     )
 
@@ -133,7 +136,7 @@ def _execute(
         result.example = story(log)
         notes = [n for n in getattr(exc, "__notes__", []) if n.strip() and not _noise(n)]
         result.details = [*notes, *reports][:40]
-        result.curl = script(log, suite.setup_log, suite.t.secrets)
+        result.curl = script(log, suite.setup_log, suite.t.secrets, suite.ctx.prefix)
         result.details += [f"→ {ex.answer(400)}" for ex in log[-3:]]
     finally:
         DEVIATION_HOOKS.remove(record)

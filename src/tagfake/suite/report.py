@@ -118,7 +118,7 @@ th{background:#f6f6f6}.passed{color:#176f2c}.failed,.error{color:#b00020;font-we
 .skipped,.incomplete{color:#8a6d00}pre{background:#f6f8fa;padding:.6em;overflow-x:auto;
 white-space:pre-wrap;word-break:break-all;font-size:12px}.muted{color:#777}
 .badge{display:inline-block;padding:0 .5em;border-radius:3px;background:#eee}
-.differs{background:#fde2e4}details{margin:.3em 0}nav ul{columns:2;margin:.3em 0}
+.differs{background:#fde2e4}details{margin:.3em 0}nav ul{margin:.2em 0}
 code{background:#f3f3f3;padding:0 .2em;border-radius:2px}
 """
 

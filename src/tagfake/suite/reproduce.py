@@ -65,9 +65,23 @@ def _quote(text: str, substituted: bool) -> str:
     return _dquote(text) if substituted else shlex.quote(text)
 
 
-def _curl(ex: Exchange, names: dict[str, str], secrets: dict[str, str] | None) -> str:
+#: The shell variable holding a fresh name prefix for a replay (names the run used may still be
+#: taken, e.g. by a vendor that only soft-deletes).
+PREFIX_VAR = "RUN_PREFIX"
+
+
+def _curl(
+    ex: Exchange, names: dict[str, str], secrets: dict[str, str] | None, prefix: str | None
+) -> str:
     url, body = ex.url, ex.body.decode("utf-8", "backslashreplace") if ex.body else None
     url_sub = body_sub = False
+    if prefix:
+        again = re.compile(re.escape(prefix), re.IGNORECASE)
+        url, n = again.subn("${" + PREFIX_VAR + "}", url)
+        url_sub = n > 0
+        if body is not None:
+            body, n = again.subn("${" + PREFIX_VAR + "}", body)
+            body_sub = n > 0
     for value, name in names.items():
         pattern = _pattern(value)
         url, n = pattern.subn("${" + name + "}", url)
@@ -89,9 +103,11 @@ def script(
     log: list[Exchange],
     prelude: list[Exchange] | None = None,
     secrets: dict[str, str] | None = None,
+    prefix: str | None = None,
 ) -> list[str]:
     """Shell lines replaying `log`, preceded by the `prelude` requests that created an object
-    the log names; created ids become shell variables."""
+    the log names; created ids become shell variables, and the run's name `prefix` a fresh one
+    (so the replay's objects clash with nothing the run left)."""
     needed = [
         ex
         for ex in prelude or []
@@ -102,7 +118,7 @@ def script(
     counter = 0
     steps = [(ex, log) for ex in needed] + [(ex, log[i + 1 :]) for i, ex in enumerate(log)]
     for ex, rest in steps:
-        line = _curl(ex, names, secrets)
+        line = _curl(ex, names, secrets, prefix)
         captures: list[tuple[str, str]] = []
         for value, path in _created(ex):
             if value in names:
@@ -126,6 +142,9 @@ def script(
             name = f"ID_{counter - len(captures) + k + 1}"
             names[value] = name
             lines.append(f'{name}=$(printf %s "${answer}" | jq -r {shlex.quote(path)})')
+    if prefix and any("${" + PREFIX_VAR + "}" in line for line in lines):
+        base = prefix.rstrip("-")
+        lines.insert(0, f'{PREFIX_VAR}="{base}r$((RANDOM % 10000))-"')
     return lines
 
 

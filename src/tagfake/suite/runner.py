@@ -164,7 +164,7 @@ def _setup(suite: VendorSuite, add: Callable[[CheckResult], None]) -> bool:
                 outcome,
                 getattr(exc, "line", str(exc)),
                 example=story(suite.t.http.log),
-                curl=script(suite.t.http.log, None, suite.t.secrets),
+                curl=script(suite.t.http.log, None, suite.t.secrets, suite.ctx.prefix),
                 requests=suite.t.http.sent - sent,
                 seconds=time.perf_counter() - started,
             )
@@ -202,7 +202,7 @@ def observe(suite: VendorSuite) -> list[Observation]:
             observed, as_assumed, note = None, None, str(exc)
         except Exception as exc:  # a probe that breaks is itself an observation
             observed, as_assumed = f"probe failed: {type(exc).__name__}: {exc}"[:300], None
-        curl = script(http.log, suite.setup_log, suite.t.secrets)
+        curl = script(http.log, suite.setup_log, suite.t.secrets, suite.ctx.prefix)
         found.append(Observation(suite.vendor, pointer, text, observed, as_assumed, note, curl))
     if skipped:
         suite.notes.append(f"{skipped} assumption probe(s) not run: --max-requests used up")

@@ -73,6 +73,8 @@ class HealviSuite(VendorSuite):
         return self.t.oracle.tag_keys()
 
     def show(self, ids: Any) -> str:
+        if not ids:
+            return "no tag"
         return "{" + ", ".join(sorted(self.titles.get(int(i), str(i)) for i in ids)) + "}"
 
     def items(self, spec: list[Item]) -> tuple[list[dict[str, Any]], set[int], list[str]]:

@@ -70,6 +70,8 @@ class ZapiniSuite(VendorSuite):
 
     def show(self, ids: Any) -> str:
         """A set of tag ids as the pool's short names, for one-line messages."""
+        if not ids:
+            return "no tag"
         return "{" + ", ".join(sorted(self.names.get(i, i[:8]) for i in ids)) + "}"
 
     def entity_id(self, i: int) -> str:
@@ -243,7 +245,8 @@ class ZapiniSuite(VendorSuite):
         got = once(r.body["data"]["tags"], "the sync's answer")
         if got != want:
             raise Deviation(
-                f"the sync answers exactly the requested set {self.show(want)}",
+                f"the sync of {json.dumps({'tag_ids': ids})} answers exactly "
+                f"{self.show(want)}",
                 f"the answer lists {self.show(got)}",
             )
         stored = self.conv_tags(cid)
