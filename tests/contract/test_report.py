@@ -160,3 +160,36 @@ def test_a_passing_run_reports_no_failure(tmp_path: Path) -> None:
     page.feed(html_report(run))
     assert page.rows and all(not r["curl"] for r in page.rows)
     assert "PASSED" in " ".join(page.text)
+
+
+def test_a_flaky_failure_shows_the_failing_attempt_without_a_traceback() -> None:
+    """A check that fails once and passes on replay: its reproduction is the attempt that
+    failed (here the only one that synced `[]`), not the replay that passed."""
+    from hypothesis import strategies as st
+
+    from tagfake.app import create_app
+    from tagfake.suite.base import Property, RunContext
+    from tagfake.suite.engine import run_property
+    from tagfake.suite.inprocess import inprocess_targets
+    from tagfake.suite.model import Deviation
+    from tagfake.suite.vendors import suite_class
+
+    calls = {"n": 0}
+    with inprocess_targets(create_app(settings()), ["zapini"]) as targets:
+        suite = suite_class("zapini")(targets[0], RunContext("fl4ky"))
+        cid = str(targets[0].entities[0])
+
+        def once_then_fine(example: int) -> None:
+            calls["n"] += 1
+            body: dict[str, Any] = {"tag_ids": [] if calls["n"] == 1 else None}
+            suite.api.call("updateConversationTags", {"uuid": cid}, body=body, check=False)
+            if calls["n"] == 1:
+                raise Deviation("the first attempt passes", "it did not")
+
+        prop = Property("flaky-probe", "fails once", once_then_fine, st.integers(0, 3))
+        result = run_property(suite, prop)
+    assert result.outcome == "failed" and "flaky" in result.message, result
+    assert '{"tag_ids": []}' in "\n".join(result.curl), result.curl
+    assert '"tag_ids": null' not in "\n".join(result.curl), result.curl
+    text = "\n".join([result.message, result.example, *result.details])
+    assert "Traceback" not in text and 'File "' not in text, text

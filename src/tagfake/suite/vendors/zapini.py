@@ -245,8 +245,7 @@ class ZapiniSuite(VendorSuite):
         got = once(r.body["data"]["tags"], "the sync's answer")
         if got != want:
             raise Deviation(
-                f"the sync of {json.dumps({'tag_ids': ids})} answers exactly "
-                f"{self.show(want)}",
+                f"the sync of {json.dumps({'tag_ids': ids})} answers exactly {self.show(want)}",
                 f"the answer lists {self.show(got)}",
             )
         stored = self.conv_tags(cid)
