@@ -56,6 +56,11 @@ def mask_secrets(text: str, secrets: dict[str, str] | None) -> str:
     return text
 
 
+def sent_json(value: Any) -> str:
+    """A body (or part of one) as it goes on the wire, for messages: `{"tag_ids": []}`."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 #: Called with each Deviation as it is made: the engine keeps the requests of that moment, so
 #: a failure that does not fail again on replay (flaky) still shows the attempt that failed.
 DEVIATION_HOOKS: list[Callable[[Deviation], None]] = []

@@ -20,7 +20,7 @@ from tagfake.suite.base import (
     VendorSuite,
     same_times,
 )
-from tagfake.suite.model import Deviation
+from tagfake.suite.model import Deviation, sent_json
 
 POOL = 4
 UNAUTHENTICATED = "Unauthenticated."
@@ -291,10 +291,10 @@ class HealviSuite(VendorSuite):
         pid = self.pid(ex[0])
         items, ids, titles = self.items(ex[1])
         data = self.synced(self.sync(pid, items), "POST /profiles/{profileId}/tags")
-        got = self.check_answer(pid, data, ids, titles, f"syncing {items}")
+        got = self.check_answer(pid, data, ids, titles, f"syncing {sent_json(items)}")
         if len(got) != len(ids) + len(titles):
             raise Deviation(
-                f"syncing {items} leaves exactly {len(ids) + len(titles)} tag(s)",
+                f"syncing {sent_json(items)} leaves exactly {len(ids) + len(titles)} tag(s)",
                 f"{len(got)}: {self.show(got)}",
             )
 

@@ -16,7 +16,7 @@ from text_unidecode import unidecode
 from tagfake.suite import strategies as s
 from tagfake.suite.api import ANONYMOUS, Api, Reply, expect
 from tagfake.suite.base import ErrorCase, Probe, Property, VendorSuite, same_times
-from tagfake.suite.model import Deviation, NotObservable
+from tagfake.suite.model import Deviation, NotObservable, sent_json
 from tagfake.suite.target import Lead
 
 POOL = 4
@@ -371,7 +371,7 @@ class NexorSuite(VendorSuite):
         names = self.names(picks)
         lead_id = self.lead_id(i)
         body = self.synced(self.sync({"lead_id": lead_id, "tags": names}), "PUT /leads/tags")
-        self._check_set(lead_id, body, {doc_slug(n) for n in names}, f"syncing {names}")
+        self._check_set(lead_id, body, {doc_slug(n) for n in names}, f"syncing {sent_json(names)}")
 
     def p_sync_idempotent(self, ex: tuple[int, list[Spelling]]) -> None:
         i, picks = ex
@@ -462,13 +462,15 @@ class NexorSuite(VendorSuite):
         head = self.fresh("m")
         names = [f"{head} {v}" for v in variants]
         lead_id = self.lead_id(i)
-        body = self.synced(self.sync({"lead_id": lead_id, "tags": names}), f"syncing {names}")
+        body = self.synced(
+            self.sync({"lead_id": lead_id, "tags": names}), f"syncing {sent_json(names)}"
+        )
         slug = doc_slug(f"{head} {' '.join(MERGE_WORDS)}")
         answered = [t for t in body["tags"] if t["slug"] == slug]
         listed = [t for t in self.our_tags().values() if t["slug"] == slug]
         if len(answered) != 1 or len(listed) != 1 or len(body["tags"]) != 1:
             raise Deviation(
-                f"{names} are one tag with slug {slug!r}",
+                f"{sent_json(names)} are one tag with slug {slug!r}",
                 f"the lead got {len(body['tags'])} tag(s); GET /tags has {len(listed)} with it",
             )
         if answered[0]["name"] != names[0]:
@@ -543,7 +545,7 @@ class NexorSuite(VendorSuite):
         field, value = ("email", lead.email) if by_email else ("lead_id", lead.id)
         _place(body, ["a", *id_path], field, value)
         _place(body, ["b", *tags_path], "tags", names)
-        answer = self.synced(self.sync(body), f"a sync with fields nested as {body}")
+        answer = self.synced(self.sync(body), f"a sync with fields nested as {sent_json(body)}")
         if _key(answer["lead_id"]) != _key(lead.id):
             raise Deviation(f"the nested {field} finds lead {lead.id}", f"{answer['lead_id']}")
         self._check_set(lead.id, answer, {doc_slug(n) for n in names}, "a nested sync")
@@ -814,7 +816,9 @@ class NexorSuite(VendorSuite):
                 got = {str(t["slug"]): t for t in body["tags"]}
                 want = {doc_slug(x) for x in sent}
                 if set(got) != want or len(body["tags"]) != len(want):
-                    raise Deviation(f"syncing {sent} leaves slugs {sorted(want)}", f"{sorted(got)}")
+                    raise Deviation(
+                        f"syncing {sent_json(sent)} leaves slugs {sorted(want)}", f"{sorted(got)}"
+                    )
                 first: dict[str, str] = {}
                 for x in sent:
                     first.setdefault(doc_slug(x), x)
