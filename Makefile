@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/tagfake serve $(ARGS)
 
-test: $(STAMP) $(JQ)
+test: $(STAMP) $(JQ) $(CHROMIUM)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 $(JQ):

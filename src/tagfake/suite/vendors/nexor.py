@@ -10,7 +10,7 @@ from typing import Any
 
 from hypothesis import assume
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 from text_unidecode import unidecode
 
 from tagfake.suite import strategies as s
@@ -850,21 +850,24 @@ class NexorSuite(VendorSuite):
                 expect(r, 201, "POST /tags")
                 self.by_slug[slug] = {"id": _key(r.body["data"]["id"]), "name": name}
 
+            @precondition(lambda self: any(doc_slug(x) in self.by_slug for x in names))
             @rule(p=spelled)
             def rename(self, p: tuple[int, int, bool]) -> None:
-                slug = doc_slug(names[p[0]])
-                assume(slug in self.by_slug)
-                name = spell(p)
+                known = [k for k, x in enumerate(names) if doc_slug(x) in self.by_slug]
+                k = known[p[0] % len(known)]
+                slug = doc_slug(names[k])
+                name = spell((k, p[1], p[2]))
                 r = suite.api.call(
                     "updateTag", {"id": self.by_slug[slug]["id"]}, body={"name": name}
                 )
                 expect(r, 200, "PUT /tags/{id}")
                 self.by_slug[slug]["name"] = name
 
+            @precondition(lambda self: any(doc_slug(x) in self.by_slug for x in names))
             @rule(k=st.integers(0, len(names) - 1))
             def delete(self, k: int) -> None:
-                slug = doc_slug(names[k])
-                assume(slug in self.by_slug)
+                known = [j for j, x in enumerate(names) if doc_slug(x) in self.by_slug]
+                slug = doc_slug(names[known[k % len(known)]])
                 tid = self.by_slug.pop(slug)["id"]
                 expect(suite.api.call("deleteTag", {"id": tid}), 200, "DELETE /tags/{id}")
                 for ids in self.leads.values():
