@@ -26,8 +26,11 @@ def summary(run: SuiteRun) -> str:
             if r.outcome in ("failed", "error"):
                 lines.append(f"    ✗ {r.check}: {r.message}")
                 if r.example:
-                    lines.append(f"      example: {r.example}")
-                lines += [f"      {c}" for c in r.curl[-6:]]
+                    lines.append("      failing requests:")
+                    lines += [f"        {x}" for x in r.example.splitlines()[-8:]]
+                if r.curl:
+                    lines.append("      reproduce:")
+                    lines += [f"        {c}" for c in r.curl[-8:]]
         differ = [o for o in v.observations if o.as_assumed is False]
         probed = [o for o in v.observations if o.observed is not None]
         lines.append(
@@ -80,7 +83,10 @@ def junit_xml(run: SuiteRun) -> bytes:
             elif r.outcome in ("skipped", "incomplete"):
                 ET.SubElement(case, "skipped", message=f"{r.outcome}: {r.message}")
             out = ET.SubElement(case, "system-out")
-            out.text = f"{r.title}\n{r.examples_run} examples, {r.requests} requests"
+            out.text = (
+                f"{r.title}\njudged on: {r.judges}\n"
+                f"{r.examples_run} examples, {r.requests} requests"
+            )
         notes = ET.SubElement(suite, "system-out")
         notes.text = "\n".join(v.notes)
     ET.indent(root)
@@ -100,7 +106,7 @@ def _totals(node: ET.Element, results: list[CheckResult], seconds: float) -> Non
 def _detail_text(r: CheckResult) -> str:
     parts = [r.message]
     if r.example:
-        parts.append(f"shrunk example: {r.example}")
+        parts.append(f"failing requests (shrunk):\n{r.example}")
     if r.curl:
         parts.append("reproduce:\n" + "\n".join(r.curl))
     if r.details:
