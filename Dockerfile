@@ -42,7 +42,8 @@ WORKDIR /data
 USER 10001:10001
 EXPOSE 8080
 # Plain python: the base has no curl. Any answer but 2xx, or none within 2 s, is unhealthy.
+# It sends TAGFAKE_ADMIN_TOKEN, when the container has one (the admin API then requires it).
 HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/__admin/health', timeout=2)"]
+  CMD ["python", "-c", "import os, urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:8080/__admin/health', headers={'X-Tagfake-Admin-Token': os.environ.get('TAGFAKE_ADMIN_TOKEN', '')}), timeout=2)"]
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["tagfake", "serve", "--host", "0.0.0.0", "--port", "8080"]

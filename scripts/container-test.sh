@@ -2,7 +2,8 @@
 # `make container-test`: build tagfake's image with rootful podman on a local Debian base
 # (no registry is reachable here), lint it, run it as a service container would run in CI, and
 # check it: healthy, unprivileged, one request per vendor, a contract run through its URL, JSON
-# access log, state kept on a volume across a restart, and a clean SIGTERM stop (exit 0, < 2 s).
+# access log, state kept on a volume across a restart, and a clean SIGTERM stop (exit 0, < 2 s);
+# the admin API's guard (Host names, the start warning) and, in a second container, its token.
 #
 # First run on a fresh machine: apt packages,
 # the mmdebstrap base image (kept in podman storage) and the hadolint venv take a few minutes;
@@ -149,8 +150,10 @@ fi
 URL="http://127.0.0.1:$HOST_PORT"
 name="tagfake-ct-$$"
 volume="tagfake-ct-$$"
+token_name="tagfake-ct-token-$$"
 cleanup() {
   podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
+  podman rm -f -t 0 "$token_name" >/dev/null 2>&1 || true
   podman volume rm -f "$volume" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -269,6 +272,15 @@ else
   fail "JSON access log: $(tail -1 "$WORK/logcheck.txt")"
 fi
 
+# 9b. The admin guard: a rebound Host name is refused on /__admin only; no token -> one warning --
+status_of() { curl -sS -m 5 -o /dev/null -w '%{http_code}' "$@" 2>/dev/null || true; }
+code=$(status_of -H 'Host: attacker.example' "$URL/__admin/state/zapini/acme")
+if [ "$code" = 403 ]; then pass "admin API refuses Host: attacker.example (403)"; else fail "admin API with Host: attacker.example -> $code"; fi
+code=$(status_of -H 'Host: tagfake:8080' -H "${CRED[${vendors[0]}]}" "$URL${PREFIX[${vendors[0]}]}${PROBE[${vendors[0]}]}")
+if [ "$code" = 200 ]; then pass "vendor routes answer Host: tagfake (a service name)"; else fail "vendor route with Host: tagfake -> $code"; fi
+warned=$(podman logs "$name" 2>&1 | grep -c 'no admin token' || true)
+if [ "$warned" = 1 ]; then pass "one start warning: no admin token on 0.0.0.0"; else fail "start warnings about the admin token: $warned"; fi
+
 # 10. State on the volume survives a SIGTERM stop and a start ----------------------------------
 v=${vendors[0]}
 for candidate in "${vendors[@]}"; do [ "$candidate" = zapini ] && v=zapini; done
@@ -307,6 +319,33 @@ if [ -n "$marker" ]; then
   if [ "${found:-}" = yes ]; then pass "$v: change kept across the restart"; else fail "$v: change lost across the restart"; fi
 fi
 stop_and_check "second stop"
+
+# 11. An admin token: the HEALTHCHECK sends it, the admin API needs it, no start warning --------
+log "podman run with TAGFAKE_ADMIN_TOKEN"
+token_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+token=ct-$$-$RANDOM$RANDOM
+started=$(now_ms)
+quiet_podman run -d --name "$token_name" --read-only -p "127.0.0.1:$token_port:8080" \
+  -e TAGFAKE_ADMIN_TOKEN="$token" -e TAGFAKE_LOG_FORMAT=json "$IMAGE" >/dev/null || die "podman run with a token"
+main_name=$name
+name=$token_name
+start_and_wait "$started"
+name=$main_name
+admin_url="http://127.0.0.1:$token_port/__admin"
+code=$(status_of "$admin_url/health")
+if [ "$code" = 401 ]; then pass "with a token: admin call without it -> 401"; else fail "with a token: admin call without it -> $code"; fi
+code=$(status_of -H "X-Tagfake-Admin-Token: $token" "$admin_url/health")
+if [ "$code" = 200 ]; then pass "with a token: admin call with it -> 200"; else fail "with a token: admin call with it -> $code"; fi
+if TAGFAKE_ADMIN_TOKEN=$token "$VENV/bin/tagfake" reset --url "http://127.0.0.1:$token_port" >/dev/null; then
+  pass "tagfake reset sends TAGFAKE_ADMIN_TOKEN"
+else
+  fail "tagfake reset with TAGFAKE_ADMIN_TOKEN"
+fi
+if podman logs "$token_name" 2>&1 | grep -q -e 'no admin token' -e "$token"; then
+  fail "with a token: the log warns or shows the token"
+else
+  pass "with a token: no warning, token not in the log"
+fi
 
 log "done in $((SECONDS - T0)) s"
 summary

@@ -46,6 +46,9 @@ class VendorClient:
         return self.request("DELETE", path, **kwargs)
 
 
+# The admin API answers only to host names tagfake serves: not TestClient's "testserver".
+BASE_URL = "http://127.0.0.1"
+
 PREFIXES = {
     "healvi": "/healvi/third-party/v1",
     "commbox": "/commbox",
@@ -108,7 +111,7 @@ def world(settings: Settings, _app_cache: dict[Settings, World]) -> World:
     w = _app_cache.get(settings)
     if w is None:
         app = create_app(settings)
-        http = TestClient(app, raise_server_exceptions=False)
+        http = TestClient(app, base_url=BASE_URL, raise_server_exceptions=False)
         http.__enter__()
         w = _app_cache[settings] = World(http, runtime_of(app))
     w.runtime.reset()

@@ -29,6 +29,7 @@ from tagfake import __version__
 from tagfake.admin.backend import AdminBackend
 from tagfake.admin.surface import SURFACE as ADMIN
 from tagfake.contract.spec import compile_contract
+from tagfake.pipeline.admin_guard import AdminGuard, AdminPolicy
 from tagfake.pipeline.auth import Auth
 from tagfake.pipeline.faults import Faults
 from tagfake.pipeline.guard import ADMIN_PREFIX, Guard, Mount
@@ -86,8 +87,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     mounts.append(
         Mount(ADMIN_PREFIX, ADMIN, compile_contract("admin", admin_spec), AdminBackend(runtime))
     )
+    policy = AdminPolicy(settings.admin_token, settings.allowed_hosts, settings.host)
     pipeline = [
         LastResort,
+        # Ahead of everything under /__admin: the API, its spec, the dashboard.
+        partial(AdminGuard, policy=policy),
         ExceptionMiddleware,
         # Serves each spec at `<mount>/openapi.json`, ahead of auth, as vendors publish theirs.
         SwaggerUIMiddleware,

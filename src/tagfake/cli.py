@@ -43,6 +43,20 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=None,
         help="enforce the vendors' documented rate limits (Zapini 100 / 15 min; CommBox)",
     )
+    p.add_argument(
+        "--admin-token",
+        dest="admin_token",
+        metavar="TOKEN",
+        help="require this token on every /__admin call (X-Tagfake-Admin-Token or "
+        "Authorization: Bearer); prefer TAGFAKE_ADMIN_TOKEN, which `ps` does not show",
+    )
+    p.add_argument(
+        "--allowed-hosts",
+        dest="allowed_hosts",
+        metavar="NAMES",
+        help="comma list of host names the admin API answers to besides IP addresses and "
+        "localhost, e.g. tagfake (a container's service name); * for any",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -57,8 +71,13 @@ def settings_from(args: argparse.Namespace) -> Settings:
             "state_file",
             "log_format",
             "rate_limits",
+            "admin_token",
         )
     }
+    if getattr(args, "allowed_hosts", None) is not None:
+        overrides["allowed_hosts"] = tuple(
+            h.strip() for h in str(args.allowed_hosts).split(",") if h.strip()
+        )
     for key in ("fixtures_dir", "state_file"):
         if overrides[key] is not None:
             overrides[key] = Path(str(overrides[key]))

@@ -24,6 +24,7 @@ from uvicorn.config import LOGGING_CONFIG
 
 from tagfake.app import create_app
 from tagfake.pipeline.access_log import AccessLog, JsonFormatter, json_line, utc_now
+from tagfake.pipeline.admin_guard import is_loopback_host
 from tagfake.runtime import Runtime
 from tagfake.settings import Settings
 from tagfake.state.persist import Persistence, StateFileError, open_state
@@ -62,6 +63,17 @@ def json_banner(runtime: Runtime, base: str, state: str | None = None) -> str:
         },
         validation=settings.validation,
         state_file=state,
+    )
+
+
+def exposure_warning(settings: Settings, port: int) -> str | None:
+    """The one line said at start when the admin API is open to other machines."""
+    if settings.admin_token is not None or is_loopback_host(settings.host):
+        return None
+    return (
+        f"no admin token: anyone who can reach {settings.host or '*'}:{port} can read every "
+        "tenant's credentials and reset the server at /__admin; set TAGFAKE_ADMIN_TOKEN "
+        "(or --admin-token)"
     )
 
 
@@ -172,6 +184,9 @@ def _serve(settings: Settings, stop: _Stop) -> int:
         if sock is None:
             return 2
         _announce(runtime, sock, persistence.summary if persistence else None)
+        warning = exposure_warning(settings, sock.getsockname()[1])
+        if warning is not None:
+            log.warning("%s", warning)
         config = uvicorn.Config(
             asgi,
             log_level="warning",

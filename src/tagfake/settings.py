@@ -40,6 +40,11 @@ class Settings:
     log_format: LogFormat = "text"
     rate_limits: bool = False
     journal_size: int = 1000
+    # When set, every /__admin request must carry it; kept out of repr so it is never logged.
+    admin_token: str | None = field(default=None, repr=False)
+    # Host names (besides loopback names, IP addresses and `host`) the admin API answers to;
+    # "*" answers to any. A leading dot matches a domain and its subdomains.
+    allowed_hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = [v for v in self.vendors if v not in VENDORS]
@@ -53,6 +58,17 @@ class Settings:
             raise ValueError(f"log format must be one of {get_args(LogFormat)}")
         if self.max_body_bytes < 1 or self.max_json_depth < 2:
             raise ValueError("max_body_bytes must be >= 1 and max_json_depth >= 2")
+        token = self.admin_token
+        if token is not None and not (
+            token.isascii() and token.isprintable() and token.split() == [token]
+        ):
+            raise ValueError("the admin token must be printable ASCII without spaces")
+        for name in self.allowed_hosts:
+            # IP addresses are always allowed, so an entry is a name: no scheme, port or path.
+            if not name or any(c in name for c in " /:@"):
+                raise ValueError(
+                    f"allowed host {name!r}: give a host name (or *), without scheme or port"
+                )
 
     def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
@@ -80,7 +96,7 @@ def _parse(name: str, raw: str) -> object:
         if raw.lower() not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
             raise ValueError(f"TAGFAKE_{name.upper()} must be true or false, not {raw!r}")
         return raw.lower() in {"1", "true", "yes", "on"}
-    if name == "vendors":
+    if name in {"vendors", "allowed_hosts"}:
         return tuple(v.strip() for v in raw.split(",") if v.strip())
     if name in {"specs_dir", "fixtures_dir", "state_file"}:
         return Path(raw)

@@ -33,6 +33,7 @@ from tagfake.vendors.nexor.slug import slugify
 from tagfake.vendors.zapini import backend as zapini_backend
 from tagfake.vendors.zapini import envelope as zapini_envelope
 from tagfake.vendors.zapini import handlers as zapini_handlers
+from tagfake.vendors.zapini import rules as zapini_rules
 from tagfake.vendors.zapini.backend import KIND as CONVERSATIONS
 from tagfake.vendors.zapini.backend import ZapiniBackend
 
@@ -90,7 +91,11 @@ def mutant(
 # -- zapini -----------------------------------------------------------------------------------
 def _zapini_sync(keep_old: bool = False, ignore_empty: bool = False) -> Callable[..., list[Record]]:
     def update_conversation_tags(
-        self: ZapiniBackend, tenant: str, conversation_id: str, tag_ids: list[str]
+        self: ZapiniBackend,
+        tenant: str,
+        conversation_id: str,
+        tag_ids: list[str],
+        pending: Any = None,
     ) -> list[Record]:
         with self.store.transaction("zapini", tenant) as ns:
             key = conversation_id.lower()
@@ -213,8 +218,10 @@ def _(mp: pytest.MonkeyPatch) -> None:
 def _(mp: pytest.MonkeyPatch) -> None:
     original = ZapiniBackend.update_tag
 
-    def update_tag(self: ZapiniBackend, tenant: str, tag_id: str, body: dict[str, Any]) -> Record:
-        tag = original(self, tenant, tag_id, body)
+    def update_tag(
+        self: ZapiniBackend, tenant: str, tag_id: str, body: dict[str, Any], pending: Any = None
+    ) -> Record:
+        tag = original(self, tenant, tag_id, body, pending)
         with self.store.transaction("zapini", tenant) as ns:
             for conv in ns.kind(CONVERSATIONS).values():
                 if tag["id"] in conv.tags:
@@ -419,15 +426,16 @@ def _(mp: pytest.MonkeyPatch) -> None:
     original = HealviBackend.sync_profile_tags
 
     def sync_profile_tags(
-        self: HealviBackend, tenant: str, profile_id: int, items: list[dict[str, Any]]
+        self: HealviBackend, tenant: str, profile_id: int, body: Any, pending: Any = None
     ) -> list[Record]:
+        items = body.get("tags") if isinstance(body, dict) else None
         with self.store.transaction("healvi", tenant) as ns:
             now = rfc3339(self.clock.now())
-            for item in items:
-                title = item.get("title")
+            for item in items if isinstance(items, list) else []:
+                title = item.get("title") if isinstance(item, dict) else None
                 if item.get("id") is None and isinstance(title, str) and title.strip():
                     self._create(ns, (title.strip(),), now)
-        return original(self, tenant, profile_id, items)
+        return original(self, tenant, profile_id, body, pending)
 
     mp.setattr(HealviBackend, "sync_profile_tags", sync_profile_tags)
 
@@ -579,17 +587,20 @@ def _(mp: pytest.MonkeyPatch) -> None:
 @mutant(
     "zapini-name-untrimmed",
     "zapini",
-    "names are stored with the whitespace around them (no trim before validation)",
+    "names are stored with the whitespace around them (validated trimmed, stored as sent)",
     "roundtrip",
     kind="narrow-data",
 )
 def _(mp: pytest.MonkeyPatch) -> None:
-    def name(raw: Any) -> str:
-        if not isinstance(raw, str) or not raw.strip():
-            raise Invalid("The name field is required.", {"name": ["The name field is required."]})
-        return raw
+    original = ZapiniBackend.create_tag
 
-    mp.setattr(ZapiniBackend, "_name", staticmethod(name))
+    def create_tag(self: ZapiniBackend, tenant: str, body: Any, pending: Any = None) -> Record:
+        out = original(self, tenant, body, pending)
+        with self.store.transaction("zapini", tenant) as ns:
+            ns.tags[str(out["id"]).lower()]["name"] = body["name"]
+        return {**out, "name": body["name"]}
+
+    mp.setattr(ZapiniBackend, "create_tag", create_tag)
 
 
 @mutant(
@@ -603,9 +614,10 @@ def _(mp: pytest.MonkeyPatch) -> None:
     original = HealviBackend.sync_profile_tags
 
     def sync_profile_tags(
-        self: HealviBackend, tenant: str, profile_id: int, items: list[dict[str, Any]]
+        self: HealviBackend, tenant: str, profile_id: int, body: Any, pending: Any = None
     ) -> list[Record]:
-        out = original(self, tenant, profile_id, items)
+        out = original(self, tenant, profile_id, body, pending)
+        items = body["tags"]
         raw = {str(i.get("title")).strip(): i.get("title") for i in items if i.get("id") is None}
         with self.store.transaction("healvi", tenant) as ns:
             for tag in out:
@@ -810,8 +822,8 @@ def _(mp: pytest.MonkeyPatch) -> None:
     create, get = ZapiniBackend.create_tag, ZapiniBackend.get_tag
     cache: dict[str, str] = {}
 
-    def create_tag(self: ZapiniBackend, tenant: str, body: dict[str, Any]) -> Record:
-        out = create(self, tenant, body)
+    def create_tag(self: ZapiniBackend, tenant: str, body: Any, pending: Any = None) -> Record:
+        out = create(self, tenant, body, pending)
         cache[str(out["id"])] = str(out["name"])
         return out
 
@@ -834,11 +846,13 @@ def _(mp: pytest.MonkeyPatch) -> None:
 def _(mp: pytest.MonkeyPatch) -> None:
     original = ZapiniBackend.update_tag
 
-    def update_tag(self: ZapiniBackend, tenant: str, tag_id: str, body: dict[str, Any]) -> Record:
+    def update_tag(
+        self: ZapiniBackend, tenant: str, tag_id: str, body: Any, pending: Any = None
+    ) -> Record:
         with self.store.read("zapini", tenant) as ns:
             key = tag_id.lower()
             before = ns.tags[key]["updated_at"] if key in ns.tags else None
-        out = original(self, tenant, tag_id, body)
+        out = original(self, tenant, tag_id, body, pending)
         if before is not None:
             with self.store.transaction("zapini", tenant) as ns:
                 ns.tags[key]["updated_at"] = before
@@ -859,9 +873,9 @@ def _(mp: pytest.MonkeyPatch) -> None:
     original = ZapiniBackend.update_conversation_tags
 
     def update_conversation_tags(
-        self: ZapiniBackend, tenant: str, conversation_id: str, tag_ids: list[str]
+        self: ZapiniBackend, tenant: str, conversation_id: str, tag_ids: Any, pending: Any = None
     ) -> list[Record]:
-        out = original(self, tenant, conversation_id, tag_ids)
+        out = original(self, tenant, conversation_id, tag_ids, pending)
         with self.store.transaction("zapini", tenant) as ns:
             for tid in tag_ids:
                 ns.tags[tid.lower()]["updated_at"] = rfc3339(self.clock.now())
@@ -923,11 +937,11 @@ def _(mp: pytest.MonkeyPatch) -> None:
     original = HealviBackend.sync_profile_tags
 
     def sync_profile_tags(
-        self: HealviBackend, tenant: str, profile_id: int, items: list[dict[str, Any]]
+        self: HealviBackend, tenant: str, profile_id: int, body: Any, pending: Any = None
     ) -> list[Record]:
-        out = original(self, tenant, profile_id, items)
+        out = original(self, tenant, profile_id, body, pending)
         now = rfc3339(self.clock.now())
-        by_id = {str(i.get("id")) for i in items if i.get("id") is not None}
+        by_id = {str(i.get("id")) for i in body["tags"] if i.get("id") is not None}
         with self.store.transaction("healvi", tenant) as ns:
             for tag in out:
                 if str(tag["id"]) in by_id:
@@ -946,13 +960,14 @@ def _(mp: pytest.MonkeyPatch) -> None:
     kind="uniqueness",
 )
 def _(mp: pytest.MonkeyPatch) -> None:
-    original = ZapiniBackend._unique
+    original = ZapiniBackend._check
 
-    def unique(ns: Any, name: str, own_key: str | None) -> None:
-        if own_key is None:
-            original(ns, name, own_key)
+    def check(ns: Any, body: Any, errors: Any, own_key: str | None, pending: Any) -> None:
+        if own_key is not None and isinstance(body, dict):
+            body = {k: v for k, v in body.items() if k != "name"}
+        original(ns, body, errors, own_key, pending)
 
-    mp.setattr(ZapiniBackend, "_unique", staticmethod(unique))
+    mp.setattr(ZapiniBackend, "_check", staticmethod(check))
 
 
 @mutant(
@@ -963,12 +978,18 @@ def _(mp: pytest.MonkeyPatch) -> None:
     kind="uniqueness",
 )
 def _(mp: pytest.MonkeyPatch) -> None:
-    def unique(ns: Any, name: str, own_key: str | None) -> None:
-        clash = core.find_tag(ns, lambda t: t["name"] == name)
-        if clash is not None and clash != own_key:
-            raise Invalid("The name has already been taken.", {"name": ["taken"]})
+    original = ZapiniBackend._check
 
-    mp.setattr(ZapiniBackend, "_unique", staticmethod(unique))
+    def check(ns: Any, body: Any, errors: Any, own_key: str | None, pending: Any) -> None:
+        if isinstance(body, dict) and isinstance(body.get("name"), str):
+            name = zapini_rules.trim(body["name"])
+            clash = core.find_tag(ns, lambda t: t["name"] == name)
+            if clash is not None and clash != own_key:
+                errors["name"] = [zapini_rules.taken("name")]
+            body = {k: v for k, v in body.items() if k != "name"}
+        original(ns, body, errors, own_key, pending)
+
+    mp.setattr(ZapiniBackend, "_check", staticmethod(check))
 
 
 @mutant(
@@ -1052,10 +1073,10 @@ def _(mp: pytest.MonkeyPatch) -> None:
     original = ZapiniBackend.update_conversation_tags
 
     def update_conversation_tags(
-        self: ZapiniBackend, tenant: str, conversation_id: str, tag_ids: list[str]
+        self: ZapiniBackend, tenant: str, conversation_id: str, tag_ids: Any, pending: Any = None
     ) -> list[Record]:
         try:
-            return original(self, tenant, conversation_id, tag_ids)
+            return original(self, tenant, conversation_id, tag_ids, pending)
         except Invalid as exc:
             raise Invalid(str(exc), {"tag_ids": [str(exc)]}) from None
 
@@ -1094,9 +1115,9 @@ def _(mp: pytest.MonkeyPatch) -> None:
     original = HealviBackend.sync_profile_tags
 
     def sync_profile_tags(
-        self: HealviBackend, tenant: str, profile_id: int, items: list[dict[str, Any]]
+        self: HealviBackend, tenant: str, profile_id: int, body: Any, pending: Any = None
     ) -> list[Record]:
-        return list(reversed(original(self, tenant, profile_id, items)))
+        return list(reversed(original(self, tenant, profile_id, body, pending)))
 
     mp.setattr(HealviBackend, "sync_profile_tags", sync_profile_tags)
 

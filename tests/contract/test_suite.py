@@ -21,6 +21,7 @@ from tagfake.suite.report import html_report, junit_xml, summary
 from tagfake.suite.runner import Options, run_suite
 from tagfake.suite.target import VendorTarget, contract_of
 from tagfake.suite.vendors import suite_class
+from tests.conftest import BASE_URL
 
 from .harness import KNOWN_DEVIATIONS, run_inprocess, settings, small_budget
 
@@ -110,7 +111,7 @@ def _state(http: TestClient) -> dict[str, Any]:
 
 def test_a_run_restores_what_it_touched_and_deletes_what_it_made() -> None:
     app = create_app(settings())
-    with TestClient(app) as http:
+    with TestClient(app, base_url=BASE_URL) as http:
         before = _state(http)
         run = run_inprocess(app, budget=small_budget(machine_examples=6))
         after = _state(http)
@@ -143,7 +144,7 @@ def test_every_probe_observes_an_assumption_of_its_spec() -> None:
 
 def test_the_request_budget_stops_testing_but_not_the_clean_up() -> None:
     app = create_app(settings())
-    with TestClient(app) as http:
+    with TestClient(app, base_url=BASE_URL) as http:
         before = _state(http)
         run = run_inprocess(app, vendors=["zapini"], max_requests=150, probes=False)
         after = _state(http)

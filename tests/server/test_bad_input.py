@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from tagfake.app import create_app
 from tagfake.settings import Settings
-from tests.conftest import PREFIXES, World, auth_headers
+from tests.conftest import BASE_URL, PREFIXES, World, auth_headers
 
 
 @dataclass(frozen=True)
@@ -230,7 +230,7 @@ def test_credentials_are_checked_before_the_body(world: World, case: Case) -> No
 
 def test_single_vendor_mode_serves_at_the_vendors_own_base_path() -> None:
     app = create_app(Settings(vendors=("zapini",), single_vendor=True, validation="enforce"))
-    with TestClient(app) as http:
+    with TestClient(app, base_url=BASE_URL) as http:
         cred = {"Authorization": "Bearer sk_acme_4f9d2c7b1e8a6035d2b9c4e7f1a8d3b6"}
         assert http.get("/api/v1/tags", headers=cred).status_code == 200
         assert http.get("/zapini/api/v1/tags", headers=cred).status_code == 404

@@ -259,7 +259,8 @@ def test_sync_profile_tags_tags_not_an_array_returns_422(
 @pytest.mark.parametrize(
     ("item", "field", "text"),
     [
-        ({"id": "1"}, "tags.0.id", "The tags.0.id field must be an integer."),
+        ({"id": "abc"}, "tags.0.id", "The tags.0.id field must be an integer."),
+        ({"id": "1.5"}, "tags.0.id", "The tags.0.id field must be an integer."),
         ({"id": True}, "tags.0.id", "The tags.0.id field must be an integer."),
         ({"id": 1.5}, "tags.0.id", "The tags.0.id field must be an integer."),
         ({"title": 5}, "tags.0.title", "The tags.0.title field must be a string."),
@@ -289,7 +290,45 @@ def test_sync_profile_tags_reports_every_bad_item(
     assert response.status_code == 422
     body = response.json()
     assert list(body["errors"]) == fields
-    assert body["message"] == body["errors"][fields[0]][0]
+    # Laravel's summary: the first error and how many more.
+    assert body["message"] == body["errors"][fields[0]][0] + " (and 1 more error)"
+
+
+def test_sync_profile_tags_reports_schema_and_rule_failures_together(
+    world: World, acme: VendorClient
+) -> None:
+    before = world.snapshot()
+    items = [{"id": 998}, {"id": 1.5}, {"title": 5}, {"title": " "}, 7]
+    response = sync(acme, 101, items)
+    assert response.status_code == 422
+    assert response.json() == {
+        "message": "The selected tags.0.id is invalid. (and 4 more errors)",
+        "errors": {
+            "tags.0.id": ["The selected tags.0.id is invalid."],
+            "tags.1.id": ["The tags.1.id field must be an integer."],
+            "tags.2.title": ["The tags.2.title field must be a string."],
+            "tags.3.title": ["The tags.3.title field is required when tags.3.id is not present."],
+            "tags.4": ["The tags.4 field must be an object."],
+        },
+    }
+    assert world.snapshot() == before
+
+
+@pytest.mark.parametrize("raw", ["1", " 1 ", 1, 1.0])
+def test_sync_profile_tags_integer_rule_accepts_an_integer_string(
+    world: World, acme: VendorClient, raw: Any
+) -> None:
+    response = sync(acme, 102, [{"id": raw}, {"id": 2}])
+    assert response.status_code == 200, response.text
+    assert tag_ids(response) == [1, 2]
+    assert carried(world, "102") == ["1", "2"]
+
+
+@pytest.mark.parametrize("raw", [1.5, True, "1.5", "x1", ""])
+def test_sync_profile_tags_integer_rule_refuses_other_values(acme: VendorClient, raw: Any) -> None:
+    assert_422(
+        sync(acme, 102, [{"id": raw}]), "tags.0.id", "The tags.0.id field must be an integer."
+    )
 
 
 # -- sync: the resulting set -------------------------------------------------------------------
@@ -351,6 +390,38 @@ def test_sync_profile_tags_other_tenants_tag_id_returns_422(
     before = world.snapshot()
     assert_422(sync(acme, 101, [{"id": 11}]), "tags.0.id", "The selected tags.0.id is invalid.")
     assert world.snapshot() == before
+
+
+@pytest.mark.parametrize("profile_id", ["201", "999", "abc", "1.5"])
+@pytest.mark.parametrize(
+    "body",
+    [{"tags": [{"id": 999}]}, {"tags": "x"}, {}, {"tags": [{"id": True}, {}]}],
+    ids=["unknown-tag", "not-an-array", "no-tags", "schema-invalid"],
+)
+def test_sync_profile_tags_unknown_profile_is_404_before_validation(
+    world: World, acme: VendorClient, profile_id: str, body: Any
+) -> None:
+    # Laravel binds the route's model (404) before the request is validated (422).
+    before = world.snapshot()
+    response = acme.post(f"/profiles/{profile_id}/tags", json=body)
+    assert (response.status_code, response.json()) == (404, NOT_FOUND)
+    assert world.snapshot() == before
+
+
+def test_sync_profile_tags_without_a_body_is_404_for_an_unknown_profile(acme: VendorClient) -> None:
+    headers = {"Content-Type": "application/json"}
+    response = acme.post("/profiles/999/tags", content=b"", headers=headers)
+    assert (response.status_code, response.json()) == (404, NOT_FOUND)
+    assert_422(
+        acme.post("/profiles/101/tags", content=b"", headers=headers),
+        "tags",
+        "The tags field is required.",
+    )
+
+
+def test_sync_profile_tags_credential_is_checked_before_the_profile(world: World) -> None:
+    response = world.client("healvi", None).post("/profiles/999/tags", json={"tags": "x"})
+    assert (response.status_code, response.json()) == (401, UNAUTHENTICATED)
 
 
 @pytest.mark.parametrize("profile_id", ["201", "999", "abc"])

@@ -578,6 +578,29 @@ def test_sync_lead_tags_neither_lead_id_nor_email_returns_400(
 @pytest.mark.parametrize(
     ("body", "error"),
     [
+        ({"lead_id": "not-a-uuid", "tags": []}, "lead_id must be a UUID"),
+        ({"n": {"lead_id": "not-a-uuid", "tags": []}}, "lead_id must be a UUID"),
+        ({"email": "no-at-sign", "tags": []}, "email must be a valid email address"),
+        ({"n": [{"email": "no-at-sign"}], "tags": []}, "email must be a valid email address"),
+        ({"lead_id": JANE, "tags": 5, "email": 7}, "tags must be an array of strings"),
+    ],
+)
+def test_sync_lead_tags_fields_typed_as_the_docs_do_top_level_or_nested(
+    world: World, acme: VendorClient, body: dict[str, Any], error: str
+) -> None:
+    refused(world, lambda: sync(acme, body), 400, error)
+
+
+def test_sync_lead_tags_schema_valid_top_level_fields_are_accepted(acme: VendorClient) -> None:
+    body = {"lead_id": JANE.upper(), "email": None, "tags": ["VIP"], "extra": {"any": [1]}}
+    r = sync(acme, body)
+    assert r.status_code == 200, r.text
+    assert [t["slug"] for t in r.json()["tags"]] == ["vip"]
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
         ({"lead_id": 42, "tags": []}, "lead_id must be a string"),
         ({"email": {"address": "jane@example.com"}, "tags": []}, "email must be a string"),
     ],
@@ -592,8 +615,8 @@ def test_sync_lead_tags_lead_id_or_email_not_a_string_returns_400(
     "body",
     [
         {"lead_id": UNKNOWN, "tags": ["Brand New"]},
-        {"lead_id": "not-a-uuid", "tags": ["Brand New"]},
         {"email": "nobody@example.com", "tags": ["Brand New"]},
+        {"payload": {"lead_id": UNKNOWN, "tags": ["Brand New"]}},
     ],
 )
 def test_sync_lead_tags_unknown_lead_returns_404(
@@ -886,3 +909,12 @@ def test_injected_server_fault_returns_500_in_nexor_envelope(
     body = {"lead_id": JANE, "tags": ["Brand New"]}
     act = lambda: acme.put("/leads/tags", json=body, headers=headers)  # noqa: E731
     refused(world, act, 500, "Internal server error")
+
+
+def test_a_concrete_path_wins_over_a_templated_one(world: World, acme: VendorClient) -> None:
+    # /leads/tags is a path of its own (PUT only), not /leads/{id} with the id "tags".
+    before = world.snapshot()
+    r = acme.get("/leads/tags")
+    assert (r.status_code, r.headers["allow"]) == (405, "PUT")
+    assert r.json() == {"error": "Method not allowed"}
+    assert world.snapshot() == before

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from tagfake.app import create_app
 from tagfake.settings import Settings, ValidationMode
 from tagfake.vendors.zapini.backend import ZapiniBackend
+from tests.conftest import BASE_URL
 
 TOKEN = {"Authorization": "Bearer sk_acme_4f9d2c7b1e8a6035d2b9c4e7f1a8d3b6"}
 
@@ -29,7 +30,7 @@ def broken_list(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def client(mode: ValidationMode) -> Iterator[TestClient]:
     app = create_app(Settings(vendors=("zapini",), validation=mode))
-    with TestClient(app) as http:
+    with TestClient(app, base_url=BASE_URL) as http:
         yield http
 
 

@@ -99,6 +99,106 @@ def test_create_tag_with_an_invalid_field_returns_422_and_changes_nothing(
     assert world.snapshot() == before
 
 
+@pytest.mark.parametrize(
+    ("body", "details"),
+    [
+        ({"color": "#ef4444"}, {"name": ["The name field is required."]}),
+        ({"name": "  ", "color": "#ef4444"}, {"name": ["The name field is required."]}),
+        ({"name": None, "color": "#ef4444"}, {"name": ["The name field is required."]}),
+        ({"name": 5, "color": "#ef4444"}, {"name": ["The name field must be a string."]}),
+        (
+            {"name": "x" * 51, "color": "#ef4444"},
+            {"name": ["The name field must not be greater than 50 characters."]},
+        ),
+        ({"name": "Fine"}, {"color": ["The color field is required."]}),
+        ({"name": "Fine", "color": "red"}, {"color": ["The color field format is invalid."]}),
+        ({"name": "Fine", "color": 7}, {"color": ["The color field must be a string."]}),
+        (
+            {"name": 5, "color": "red"},
+            {
+                "name": ["The name field must be a string."],
+                "color": ["The color field format is invalid."],
+            },
+        ),
+        (
+            {},
+            {"name": ["The name field is required."], "color": ["The color field is required."]},
+        ),
+        (
+            {"name": "vip", "color": "red"},
+            {
+                "name": ["The name has already been taken."],
+                "color": ["The color field format is invalid."],
+            },
+        ),
+    ],
+)
+def test_create_tag_422_uses_laravels_wording_for_every_failing_field(
+    world: World, zap: VendorClient, body: dict[str, Any], details: dict[str, list[str]]
+) -> None:
+    before = world.snapshot()
+    error = assert_error(zap.post("/tags", json=body), 422, "VALIDATION_ERROR")["error"]
+    assert error["details"] == details
+    assert error["message"] == next(iter(details.values()))[0]
+    assert world.snapshot() == before
+
+
+def test_create_tag_without_a_body_names_both_fields(zap: VendorClient) -> None:
+    r = zap.post("/tags", content=b"", headers={"Content-Type": "application/json"})
+    assert assert_error(r, 422, "VALIDATION_ERROR")["error"]["details"] == {
+        "name": ["The name field is required."],
+        "color": ["The color field is required."],
+    }
+
+
+@pytest.mark.parametrize("padding", [" ", "\t", "\n", "  \r\n"])
+def test_create_tag_name_is_trimmed_before_its_length_is_checked(
+    zap: VendorClient, padding: str
+) -> None:
+    name = "n" * 50
+    tag = create(zap, padding + name + padding)
+    assert tag["name"] == name
+    assert tags_by_id(zap)[tag["id"]]["name"] == name
+
+
+def test_update_tag_name_is_trimmed_before_its_length_is_checked(zap: VendorClient) -> None:
+    r = zap.patch(f"/tags/{VIP}", json={"name": "p" * 50 + " "})
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["tag"]["name"] == "p" * 50
+    r = zap.patch(f"/tags/{VIP}", json={"name": " " + "p" * 51})
+    assert assert_error(r, 422, "VALIDATION_ERROR")["error"]["details"] == {
+        "name": ["The name field must not be greater than 50 characters."]
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "details"),
+    [
+        ({"name": ""}, {"name": ["The name field is required."]}),
+        ({"color": "blue"}, {"color": ["The color field format is invalid."]}),
+        (
+            {"name": "support", "color": None},
+            {
+                "name": ["The name has already been taken."],
+                "color": ["The color field is required."],
+            },
+        ),
+    ],
+)
+def test_update_tag_422_uses_laravels_wording(
+    world: World, zap: VendorClient, body: dict[str, Any], details: dict[str, list[str]]
+) -> None:
+    before = world.snapshot()
+    r = zap.patch(f"/tags/{VIP}", json=body)
+    assert assert_error(r, 422, "VALIDATION_ERROR")["error"]["details"] == details
+    assert world.snapshot() == before
+
+
+def test_update_unknown_tag_is_404_before_validation(zap: VendorClient) -> None:
+    r = zap.patch("/tags/550e8400-e29b-41d4-a716-000000000999", json={"name": 5})
+    assert_error(r, 404, "NOT_FOUND")
+
+
 def test_create_tag_name_is_unique_per_tenant_ignoring_case(
     world: World, zap: VendorClient
 ) -> None:
@@ -215,6 +315,41 @@ def test_update_conversation_tags_malformed_tag_ids_returns_422(
     before = world.snapshot()
     assert_error(zap.put(f"/conversations/{MARIA}/tags", json=body), 422, "VALIDATION_ERROR")
     assert world.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("body", "details"),
+    [
+        ({}, {"tag_ids": ["The tag_ids field is required."]}),
+        ({"tag_ids": None}, {"tag_ids": ["The tag_ids field is required."]}),
+        ({"tag_ids": "x"}, {"tag_ids": ["The tag_ids field must be an array."]}),
+        (
+            {"tag_ids": ["not-a-uuid", VIP, 1, "550e8400-e29b-41d4-a716-000000000999"]},
+            {
+                "tag_ids.0": ["The tag_ids.0 field must be a valid UUID."],
+                "tag_ids.2": ["The tag_ids.2 field must be a valid UUID."],
+                "tag_ids.3": ["The selected tag_ids.3 is invalid."],
+            },
+        ),
+        ({"tag_ids": [GLOBEX_VIP]}, {"tag_ids.0": ["The selected tag_ids.0 is invalid."]}),
+    ],
+)
+def test_update_conversation_tags_422_uses_laravels_wording_for_every_item(
+    world: World, zap: VendorClient, body: dict[str, Any], details: dict[str, list[str]]
+) -> None:
+    before = world.snapshot()
+    r = zap.put(f"/conversations/{MARIA}/tags", json=body)
+    error = assert_error(r, 422, "VALIDATION_ERROR")["error"]
+    assert error["details"] == details
+    assert error["message"] == next(iter(details.values()))[0]
+    assert world.snapshot() == before
+
+
+def test_update_conversation_tags_unknown_conversation_is_404_before_validation(
+    zap: VendorClient,
+) -> None:
+    r = zap.put(f"/conversations/{GLOBEX_CONVERSATION}/tags", json={"tag_ids": "x"})
+    assert_error(r, 404, "NOT_FOUND")
 
 
 def test_get_conversation_carries_its_tags(zap: VendorClient) -> None:

@@ -61,3 +61,56 @@ def test_every_spec_is_listed_with_its_sources_in_the_readme() -> None:
     readme = (SPECS / "README.md").read_text()
     for name in VENDORS:
         assert f"{name}.openapi.yaml" in readme
+
+
+def _valid(vendor: str, operation_id: str, body: object) -> bool:
+    op = compile_contract(vendor, SPECS / f"{vendor}.openapi.yaml").operations[operation_id]
+    assert op.body is not None
+    return not op.body.violations(body)
+
+
+@pytest.mark.parametrize(
+    ("vendor", "operation_id", "body", "valid"),
+    [
+        # Nexor: force_first_message "Requires workflow_id".
+        ("nexor", "createLeads", {"first_name": "A", "force_first_message": True}, False),
+        ("nexor", "createLeads", {"first_name": "A", "force_first_message": False}, True),
+        (
+            "nexor",
+            "createLeads",
+            {
+                "first_name": "A",
+                "force_first_message": True,
+                "workflow_id": "123e4567-e89b-12d3-a456-426614174000",
+            },
+            True,
+        ),
+        # Nexor: the sync's top-level fields are typed; anything may sit beside them.
+        ("nexor", "syncLeadTags", {"lead_id": "x", "tags": []}, False),
+        ("nexor", "syncLeadTags", {"email": 5, "tags": []}, False),
+        ("nexor", "syncLeadTags", {"email": "a@b.example", "tags": [1]}, False),
+        ("nexor", "syncLeadTags", {"lead_id": None, "n": {"lead_id": 5}, "tags": ["a"]}, True),
+        # CommBox: a Name of only whitespace; both spellings of one field.
+        ("commbox", "createTag", {"data": {"Name": " \t"}}, False),
+        (
+            "commbox",
+            "createTag",
+            {"data": {"Name": "x", "ObjectTag": True, "Object Tag": True}},
+            False,
+        ),
+        ("commbox", "createTag", {"data": {"Name": "x", "Child Tag": True}}, True),
+        ("commbox", "createTagsGroup", {"data": {"Name": "  "}}, False),
+        # healvi: Laravel's integer rule.
+        ("healvi", "syncProfileTags", {"tags": [{"id": "1"}]}, True),
+        ("healvi", "syncProfileTags", {"tags": [{"id": "1.5"}]}, False),
+        ("healvi", "syncProfileTags", {"tags": [{"id": True}]}, False),
+        # Zapini: the name counts trimmed.
+        ("zapini", "createTag", {"name": "n" * 50 + " ", "color": "#000000"}, True),
+        ("zapini", "createTag", {"name": "n" * 51, "color": "#000000"}, False),
+        ("zapini", "createTag", {"name": " \n ", "color": "#000000"}, False),
+    ],
+)
+def test_the_specs_say_what_the_fake_accepts(
+    vendor: str, operation_id: str, body: object, valid: bool
+) -> None:
+    assert _valid(vendor, operation_id, body) is valid

@@ -88,7 +88,7 @@ def test_get_profile_unknown_or_other_tenants_profile_is_not_found(
 def test_sync_makes_the_set_exactly_the_listed_ids(
     backend: HealviBackend, store: MemoryStore
 ) -> None:
-    result = backend.sync_profile_tags("acme", 101, [{"id": 2}, {"id": 1}])
+    result = backend.sync_profile_tags("acme", 101, {"tags": [{"id": 2}, {"id": 1}]})
     assert ids(result) == [1, 2]
     assert sorted(carried(store, "101")) == ["1", "2"]
 
@@ -96,51 +96,57 @@ def test_sync_makes_the_set_exactly_the_listed_ids(
 def test_sync_detaches_unlisted_tags_without_deleting_them(
     backend: HealviBackend, store: MemoryStore
 ) -> None:
-    backend.sync_profile_tags("acme", 101, [{"id": 2}])
+    backend.sync_profile_tags("acme", 101, {"tags": [{"id": 2}]})
     assert carried(store, "101") == ["2"]
     with store.read(VENDOR, "acme") as ns:
         assert set(ns.tags) == {"1", "2", "9"}
 
 
 def test_sync_with_empty_list_detaches_all(backend: HealviBackend, store: MemoryStore) -> None:
-    assert backend.sync_profile_tags("acme", 101, []) == []
+    assert backend.sync_profile_tags("acme", 101, {"tags": []}) == []
     assert carried(store, "101") == []
     with store.read(VENDOR, "acme") as ns:
         assert set(ns.tags) == {"1", "2", "9"}
 
 
 def test_sync_duplicate_ids_count_once(backend: HealviBackend, store: MemoryStore) -> None:
-    result = backend.sync_profile_tags("acme", 102, [{"id": 2}, {"id": 2}, {"id": 1}, {"id": 2}])
+    result = backend.sync_profile_tags(
+        "acme", 102, {"tags": [{"id": 2}, {"id": 2}, {"id": 1}, {"id": 2}]}
+    )
     assert ids(result) == [1, 2]
     assert sorted(carried(store, "102")) == ["1", "2"]
 
 
 def test_sync_id_wins_over_title(backend: HealviBackend, store: MemoryStore) -> None:
     before = state(store)["counters"]
-    result = backend.sync_profile_tags("acme", 102, [{"id": 2, "title": "Renamed?"}])
+    result = backend.sync_profile_tags("acme", 102, {"tags": [{"id": 2, "title": "Renamed?"}]})
     assert result == [tag(2, "Newsletter")]
     assert state(store)["counters"] == before  # no tag created
 
 
 def test_sync_integral_float_id_names_the_same_tag(backend: HealviBackend) -> None:
-    assert ids(backend.sync_profile_tags("acme", 102, [{"id": 1.0}])) == [1]
+    assert ids(backend.sync_profile_tags("acme", 102, {"tags": [{"id": 1.0}]})) == [1]
 
 
 def test_sync_answer_is_ordered_by_numeric_id(backend: HealviBackend) -> None:
     # "10" < "9" as text; the answer must order 9 before 10.
-    result = backend.sync_profile_tags("acme", 102, [{"title": "Twelve"}, {"id": 9}, {"id": 1}])
+    result = backend.sync_profile_tags(
+        "acme", 102, {"tags": [{"title": "Twelve"}, {"id": 9}, {"id": 1}]}
+    )
     assert ids(result) == [1, 9, 12]
 
 
 def test_sync_answer_is_the_full_tag_records(backend: HealviBackend) -> None:
-    assert backend.sync_profile_tags("acme", 102, [{"id": 1}]) == [tag(1, "VIP")]
+    assert backend.sync_profile_tags("acme", 102, {"tags": [{"id": 1}]}) == [tag(1, "VIP")]
 
 
 # -- sync: creating by title -------------------------------------------------------------------
 def test_sync_title_only_creates_a_tag_with_the_next_id_and_clock_time(
     backend: HealviBackend, store: MemoryStore
 ) -> None:
-    result = backend.sync_profile_tags("acme", 101, [{"id": None, "title": "Rückruf"}, {"id": 1}])
+    result = backend.sync_profile_tags(
+        "acme", 101, {"tags": [{"id": None, "title": "Rückruf"}, {"id": 1}]}
+    )
     created = {"id": 12, "title": "Rückruf", "created_at": FROZEN_TEXT, "updated_at": FROZEN_TEXT}
     assert result == [tag(1, "VIP"), created]
     with store.read(VENDOR, "acme") as ns:
@@ -151,19 +157,22 @@ def test_sync_title_only_creates_a_tag_with_the_next_id_and_clock_time(
 def test_sync_title_matching_an_existing_tag_still_creates_a_new_one(
     backend: HealviBackend, store: MemoryStore
 ) -> None:
-    result = backend.sync_profile_tags("acme", 102, [{"title": "VIP"}, {"title": "VIP"}])
+    result = backend.sync_profile_tags("acme", 102, {"tags": [{"title": "VIP"}, {"title": "VIP"}]})
     assert [(t["id"], t["title"]) for t in result] == [(12, "VIP"), (13, "VIP")]
     with store.read(VENDOR, "acme") as ns:
         assert [t["title"] for t in ns.tags.values()].count("VIP") == 3
 
 
 def test_sync_trims_titles(backend: HealviBackend) -> None:
-    assert backend.sync_profile_tags("acme", 102, [{"title": "  Lead \n"}])[0]["title"] == "Lead"
+    assert (
+        backend.sync_profile_tags("acme", 102, {"tags": [{"title": "  Lead \n"}]})[0]["title"]
+        == "Lead"
+    )
 
 
 def test_sync_new_ids_are_global_across_tenants(backend: HealviBackend) -> None:
-    assert ids(backend.sync_profile_tags("globex", 201, [{"title": "G"}])) == [12]
-    assert ids(backend.sync_profile_tags("acme", 102, [{"title": "A"}])) == [13]
+    assert ids(backend.sync_profile_tags("globex", 201, {"tags": [{"title": "G"}]})) == [12]
+    assert ids(backend.sync_profile_tags("acme", 102, {"tags": [{"title": "A"}]})) == [13]
 
 
 # -- sync: rejected requests change nothing ----------------------------------------------------
@@ -198,7 +207,7 @@ def test_sync_invalid_item_raises_invalid_and_changes_nothing(
 ) -> None:
     before = state(store)
     with pytest.raises(e.Invalid) as caught:
-        backend.sync_profile_tags("acme", 101, items)
+        backend.sync_profile_tags("acme", 101, {"tags": items})
     assert caught.value.fields == {field: [text]}
     assert caught.value.message == text
     assert state(store) == before  # no tag created, nothing detached, no id consumed
@@ -206,15 +215,15 @@ def test_sync_invalid_item_raises_invalid_and_changes_nothing(
 
 def test_sync_reports_every_bad_item(backend: HealviBackend) -> None:
     with pytest.raises(e.Invalid) as caught:
-        backend.sync_profile_tags("acme", 101, [{"id": 998}, {"id": 1}, {"title": ""}])
+        backend.sync_profile_tags("acme", 101, {"tags": [{"id": 998}, {"id": 1}, {"title": ""}]})
     assert list(caught.value.fields) == ["tags.0.id", "tags.2.title"]
-    assert caught.value.message == "The selected tags.0.id is invalid."
+    assert caught.value.message == "The selected tags.0.id is invalid. (and 1 more error)"
 
 
 def test_sync_rejected_request_does_not_consume_an_id(backend: HealviBackend) -> None:
     with pytest.raises(e.Invalid):
-        backend.sync_profile_tags("acme", 101, [{"title": "New"}, {"id": 999}])
-    assert ids(backend.sync_profile_tags("acme", 101, [{"title": "New"}])) == [12]
+        backend.sync_profile_tags("acme", 101, {"tags": [{"title": "New"}, {"id": 999}]})
+    assert ids(backend.sync_profile_tags("acme", 101, {"tags": [{"title": "New"}]})) == [12]
 
 
 @pytest.mark.parametrize("profile_id", [999, 201])
@@ -223,7 +232,7 @@ def test_sync_unknown_or_other_tenants_profile_is_not_found_and_changes_nothing(
 ) -> None:
     before = state(store)
     with pytest.raises(e.NotFound):
-        backend.sync_profile_tags("acme", profile_id, [{"title": "New"}])
+        backend.sync_profile_tags("acme", profile_id, {"tags": [{"title": "New"}]})
     assert state(store) == before
 
 
@@ -234,7 +243,7 @@ def test_concurrent_syncs_are_atomic_and_ids_unique(
     lock = threading.Lock()
 
     def worker(n: int) -> None:
-        got = ids(backend.sync_profile_tags("acme", 102, [{"title": f"T{n}"}, {"id": 1}]))
+        got = ids(backend.sync_profile_tags("acme", 102, {"tags": [{"title": f"T{n}"}, {"id": 1}]}))
         with lock:
             results.append(got)
 
@@ -436,4 +445,4 @@ def test_invalid_item_type_error_hides_the_any_of_echo() -> None:
         "tags.0.id": ["The tags.0.id field must be an integer."],
         "tags": ["The tags field must be an array."],
     }
-    assert err.message == "The tags.0.id field must be an integer."
+    assert err.message == "The tags.0.id field must be an integer. (and 1 more error)"

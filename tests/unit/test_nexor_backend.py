@@ -350,7 +350,12 @@ def test_sync_lead_tags_unknown_lead_id_does_not_fall_back_to_email(
 ) -> None:
     with pytest.raises(NotFound, match="Lead not found"):
         backend.sync_lead_tags(
-            "acme", {"lead_id": "not-a-uuid", "email": "jane@example.com", "tags": []}
+            "acme",
+            {
+                "lead_id": "dddddddd-dddd-dddd-dddd-dddddddddddd",
+                "email": "jane@example.com",
+                "tags": [],
+            },
         )
 
 

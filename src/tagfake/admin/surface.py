@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 PROBLEM = "application/problem+json"
 _TITLES = {
     400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
     409: "Conflict",

@@ -62,10 +62,17 @@ class VendorContract:
     _routes: list[tuple[re.Pattern[str], dict[str, str]]]
 
     def methods_for(self, path: str) -> list[str] | None:
-        """The methods a concrete path supports, or None when no path of the spec matches it."""
+        """The methods a concrete path supports, or None when no path of the spec matches it.
+        Concrete paths match before templated ones (OpenAPI: `/leads/tags` before
+        `/leads/{id}`), so the answer is that of the path the request names."""
+        route = self.route_for(path)
+        return None if route is None else sorted(m.upper() for m in route)
+
+    def route_for(self, path: str) -> dict[str, str] | None:
+        """Method → operationId of the most concrete spec path matching `path`."""
         for pattern, by_method in self._routes:
             if pattern.fullmatch(path):
-                return sorted(m.upper() for m in by_method)
+                return by_method
         return None
 
     def assumptions(self) -> list[tuple[str, str]]:
@@ -150,6 +157,8 @@ def compile_contract(vendor: str, path: Path) -> VendorContract:
         name: _compile_response(root, resp)
         for name, resp in ((root.get("components") or {}).get("responses") or {}).items()
     }
+    # Fewest template parameters first: a concrete path wins over a templated one.
+    routes.sort(key=lambda route: route[0].pattern.count("[^/]+"))
     return VendorContract(vendor, path, root, operations, shared, routes)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tagfake.contract.spec import OperationContract, VendorContract
+from tagfake.errors import Invalid
 from tagfake.vendors.base import Surface
 
 if TYPE_CHECKING:
@@ -27,6 +28,9 @@ class Call:
     tenant: str | None = None
     #: The request body as parsed by the request check (None: no body, or not read).
     body: Any = None
+    #: The body's schema violations as the vendor words them, left for the backend to report
+    #: with its own rules (vendors that validate after route-model binding, as Laravel does).
+    pending: Invalid | None = None
     #: The request body as read (journal), when the pipeline got as far as reading it.
     raw_body: bytes | None = None
     #: The answer's body as Respond parsed it to check it, so the journal need not parse again.

@@ -11,7 +11,7 @@ from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send
 
 _MAX_TEXT = 64 * 1024
-_HIDDEN = {"authorization", "x-api-key", "cookie"}
+_HIDDEN = {"authorization", "x-api-key", "cookie", "x-tagfake-admin-token"}
 
 
 def _decoded(raw: bytes | None) -> Any:

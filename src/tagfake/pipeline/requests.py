@@ -10,7 +10,14 @@ from urllib.parse import parse_qs
 
 from tagfake.contract.schema import Violation
 from tagfake.contract.spec import OperationContract, Param
-from tagfake.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
+from tagfake.errors import (
+    BadRequest,
+    Invalid,
+    NotFound,
+    PayloadTooLarge,
+    TagfakeError,
+    UnsupportedMediaType,
+)
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import (
     ASGIApp,
@@ -126,7 +133,8 @@ class RequestCheck:
             # where every field is optional: the contract asks for a body.
             problems = op.body.violations({}) if op.body is not None else []
             missing = Violation("", '"body" is a required property')
-            raise call.vendor.invalid(op.operation_id, problems or [missing], None)
+            self._refuse(call, call.vendor.invalid(op.operation_id, problems or [missing], None))
+            return {}
         if not is_json_media(header(scope, "content-type")):
             raise UnsupportedMediaType("The request body must be sent as application/json.")
         doc = parse_json(raw, self.depth)
@@ -136,8 +144,16 @@ class RequestCheck:
         if op.body is not None:
             problems = op.body.violations(doc)
             if problems:
-                raise call.vendor.invalid(op.operation_id, problems, doc)
+                self._refuse(call, call.vendor.invalid(op.operation_id, problems, doc))
         return doc
+
+    @staticmethod
+    def _refuse(call: Call, error: TagfakeError) -> None:
+        """Answer a schema violation now, or, for a vendor that validates after route-model
+        binding, leave it to the backend (which looks the route's entities up first)."""
+        if not (call.vendor.validates_after_binding and isinstance(error, Invalid)):
+            raise error
+        call.pending = error
 
     def _check_params(self, call: Call, op: OperationContract, scope: Scope) -> None:
         path_values = scope.get("path_params", {})

@@ -27,5 +27,12 @@ class RouteCheck:
                 if allow is None or method in allow:
                     raise RouteNotFound(scope["path"])
                 raise MethodNotAllowed(method, allow)
-            call.operation = call.contract.operations[op_id]
+            operation = call.contract.operations[op_id]
+            sub = scope["path"][len(call.mount) :] or "/"
+            route = call.contract.route_for(sub)
+            if route is not None and op_id not in route.values():
+                # The router took a templated path (`/leads/{id}`) for a concrete one the spec
+                # names (`/leads/tags`), which does not support this method.
+                raise MethodNotAllowed(method, sorted(m.upper() for m in route))
+            call.operation = operation
         await self.app(scope, receive, send)

@@ -45,6 +45,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=[],
         help="vendor to check (repeatable; default: every vendor tagfake serves)",
     )
+    p.add_argument(
+        "--admin-token",
+        default=os.environ.get("TAGFAKE_ADMIN_TOKEN"),
+        metavar="TOKEN",
+        help="a tagfake server's admin token, if it has one (default $TAGFAKE_ADMIN_TOKEN)",
+    )
     p.add_argument("--credential", help="the tenant's credential (token or X-API-Key)")
     p.add_argument(
         "--other-credential", help="a second tenant's credential, for the tenant-isolation checks"
@@ -266,7 +272,11 @@ def _run(args: argparse.Namespace, named: Any, budget: Any, run_id: str) -> int:
 
     with httpx.Client(base_url=args.base_url, timeout=30.0) as client:
         http = Http(
-            client, max_requests=args.max_requests, max_wait=args.max_wait, on_throttle=throttled
+            client,
+            max_requests=args.max_requests,
+            max_wait=args.max_wait,
+            on_throttle=throttled,
+            admin_token=args.admin_token or None,
         )
         try:
             targets, health = url_targets(http, args.base_url, named)

@@ -54,8 +54,13 @@ class Http:
         max_retries: int = 5,
         sleep: Callable[[float], None] = time.sleep,
         on_throttle: Callable[[str, float], None] | None = None,
+        admin_token: str | None = None,
     ) -> None:
         self.client = client
+        # Sent only to tagfake's admin API (`/__admin/...`), never to a vendor's routes.
+        self.admin_headers = {"X-Tagfake-Admin": "1"}
+        if admin_token:
+            self.admin_headers["X-Tagfake-Admin-Token"] = admin_token
         self.max_requests = max_requests
         self.max_wait = max_wait
         self.max_retries = max_retries
@@ -96,6 +101,8 @@ class Http:
         record: bool = True,
     ) -> Exchange:
         sent_headers = dict(headers or {})
+        if url.startswith("/__admin"):
+            sent_headers = {**self.admin_headers, **sent_headers}
         content = raw
         if body is not NO_BODY:
             content = json.dumps(body, ensure_ascii=False).encode("utf-8")

@@ -9,7 +9,8 @@ from typing import Any
 from tagfake.suite.http import Http
 from tagfake.suite.target import VendorTarget, is_tagfake, tagfake_targets
 
-BASE = "http://testserver"
+# An address the admin API answers to (it refuses host names it does not serve).
+BASE = "http://127.0.0.1"
 
 
 @contextmanager

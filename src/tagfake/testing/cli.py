@@ -1,7 +1,8 @@
 """`tagfake reset | seed | journal | faults`: talk to a running server's admin API.
 
-Every subcommand takes `--url` (default `$TAGFAKE_URL`, else http://127.0.0.1:8080) and
-`--json` (the admin API's answer as JSON, for machines). Exit 0 on success, 1 with a one-line
+Every subcommand takes `--url` (default `$TAGFAKE_URL`, else http://127.0.0.1:8080),
+`--admin-token` (default `$TAGFAKE_ADMIN_TOKEN`) and `--json` (the admin API's answer as JSON,
+for machines). Exit 0 on success, 1 with a one-line
 message when the server cannot be reached or answers an error, 2 for a bad command line.
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tagfake.settings import VENDORS
-from tagfake.testing.client import JSON, AdminClient, AdminError
+from tagfake.testing.client import JSON, TOKEN_ENV, AdminClient, AdminError
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 KINDS = ("delay", "status", "rate_limit", "drop", "malformed")
@@ -131,12 +132,20 @@ def _faults_parser(sub: Subparsers, top: argparse.ArgumentParser) -> None:
 
 
 def _common(default: Any) -> argparse.ArgumentParser:
-    """--url and --json; on nested parsers with SUPPRESS, so either position works."""
+    """--url, --admin-token and --json; on nested parsers with SUPPRESS, so either position
+    works."""
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument(
         "--url",
         default=default,
         help=f"the server's base URL (default $TAGFAKE_URL, else {DEFAULT_URL})",
+    )
+    p.add_argument(
+        "--admin-token",
+        dest="admin_token",
+        default=default,
+        metavar="TOKEN",
+        help=f"the server's admin token, if it has one (default ${TOKEN_ENV})",
     )
     p.add_argument(
         "--json",
@@ -151,7 +160,8 @@ def _wrap(fn: Callable[[argparse.Namespace, AdminClient], int]) -> Handler:
     def handler(args: argparse.Namespace) -> int:
         url = args.url or os.environ.get("TAGFAKE_URL") or DEFAULT_URL
         try:
-            return fn(args, AdminClient(url))
+            token = args.admin_token or os.environ.get(TOKEN_ENV) or None
+            return fn(args, AdminClient(url, token=token))
         except AdminError as error:
             _fail(error.message)
             return 1

@@ -1,7 +1,8 @@
 """`AdminClient`: tagfake's admin API (`/__admin`) over HTTP, with nothing but the stdlib.
 
 The same client drives a server started in-process by the pytest plugin, a `tagfake serve`
-on another port, or a container: it only needs the server's base URL.
+on another port, or a container: it only needs the server's base URL (and the admin token, when
+the server has one: `token=`, else `$TAGFAKE_ADMIN_TOKEN`).
 
     admin = AdminClient("http://127.0.0.1:8080")
     admin.reset()
@@ -13,6 +14,7 @@ on another port, or a container: it only needs the server's base URL.
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -21,6 +23,7 @@ from typing import Any
 
 JSON = dict[str, Any]
 ADMIN_PREFIX = "/__admin"
+TOKEN_ENV = "TAGFAKE_ADMIN_TOKEN"
 
 
 class AdminError(Exception):
@@ -94,12 +97,18 @@ class Fault(str):
 
 class AdminClient:
     def __init__(
-        self, base_url: str, timeout: float = 10.0, vendors: dict[str, str] | None = None
+        self,
+        base_url: str,
+        timeout: float = 10.0,
+        vendors: dict[str, str] | None = None,
+        token: str | None = None,
     ) -> None:
-        """`vendors` (slug: mount path, as `health()` tells) spares `vendor_url` asking."""
+        """`vendors` (slug: mount path, as `health()` tells) spares `vendor_url` asking;
+        `token` is the server's admin token (default `$TAGFAKE_ADMIN_TOKEN`, if set)."""
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self._mounts: dict[str, str] | None = dict(vendors) if vendors is not None else None
+        self._token = token if token is not None else (os.environ.get(TOKEN_ENV) or None)
 
     def __repr__(self) -> str:
         return f"AdminClient({self.base_url!r})"
@@ -121,6 +130,10 @@ class AdminClient:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(url, data=data, method=method)
         request.add_header("Accept", "application/json")
+        # Says "not a browser form": state-changing admin calls need it (or a JSON body).
+        request.add_header("X-Tagfake-Admin", "1")
+        if self._token is not None:
+            request.add_header("X-Tagfake-Admin-Token", self._token)
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:

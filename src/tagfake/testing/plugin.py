@@ -4,7 +4,8 @@ Fixtures:
 
 - `tagfake_server` (session): the server. Started in a background thread on a free port of
   127.0.0.1 the first time a test asks for it (one per pytest-xdist worker), or the server at
-  `--tagfake-url` / `TAGFAKE_URL` (a `tagfake serve` or container you run yourself).
+  `--tagfake-url` / `TAGFAKE_URL` (a `tagfake serve` or container you run yourself; its admin
+  token, if it has one, from `--tagfake-admin-token` / `TAGFAKE_ADMIN_TOKEN`).
 - `tagfake` (per test): an `AdminClient` for it (`journal()`, `seed()`, `fault()`, `state()`,
   `clock()`, ...); the whole server is reset to its fixtures after the test.
 - `tagfake_url` (per test): `tagfake_url("zapini")` is the base URL of that vendor's API; it
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 VendorUrl = Callable[[str], str]
 URL_ENV = "TAGFAKE_URL"
+TOKEN_ENV = "TAGFAKE_ADMIN_TOKEN"
 
 
 @dataclass
@@ -44,6 +46,8 @@ class TagfakeServer:
     # The in-process server; None when it runs elsewhere (`--tagfake-url`).
     thread: ThreadedServer | None = None
     vendors: dict[str, str] = field(default_factory=dict)
+    # The admin token the clients send (None: the server has none).
+    token: str | None = field(default=None, repr=False)
 
     @property
     def external(self) -> bool:
@@ -61,6 +65,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="URL",
         default=None,
         help=f"use the tagfake server at this URL instead of starting one (env {URL_ENV})",
+    )
+    group.addoption(
+        "--tagfake-admin-token",
+        dest="tagfake_admin_token",
+        metavar="TOKEN",
+        default=None,
+        help=f"the admin token of the server at --tagfake-url, if it has one (env {TOKEN_ENV})",
     )
     group.addoption(
         "--tagfake-wait",
@@ -92,6 +103,11 @@ def _external_url(config: pytest.Config) -> str | None:
     return url.rstrip("/") if url else None
 
 
+def _token(config: pytest.Config) -> str | None:
+    token: str | None = config.getoption("tagfake_admin_token") or os.environ.get(TOKEN_ENV)
+    return token or None
+
+
 def _wait_healthy(admin: AdminClient, timeout: float) -> dict[str, str]:
     """A container may still be starting: ask its health for a while."""
     deadline = time.monotonic() + timeout
@@ -118,22 +134,28 @@ def tagfake_settings(pytestconfig: pytest.Config) -> Settings:
 def tagfake_server(request: pytest.FixtureRequest) -> Iterator[TagfakeServer]:
     url = _external_url(request.config)
     if url is not None:
-        admin = AdminClient(url)
+        token = _token(request.config)
+        admin = AdminClient(url, token=token)
         try:
             vendors = _wait_healthy(admin, timeout=request.config.getoption("tagfake_wait"))
             admin.reset()  # whatever an earlier session left behind
         except AdminError as error:
             pytest.fail(f"tagfake at {url}: {error}", pytrace=False)
-        yield TagfakeServer(url=url, admin=admin, vendors=vendors)
+        yield TagfakeServer(url=url, admin=admin, vendors=vendors, token=token)
         return
     from tagfake.testing.server import ThreadedServer
 
     settings: Settings = request.getfixturevalue("tagfake_settings")
     server = ThreadedServer(settings).start()
     try:
-        admin = AdminClient(server.url)
+        token = settings.admin_token or _token(request.config)
+        admin = AdminClient(server.url, token=token)
         yield TagfakeServer(
-            url=server.url, admin=admin, thread=server, vendors=dict(admin.health()["vendors"])
+            url=server.url,
+            admin=admin,
+            thread=server,
+            vendors=dict(admin.health()["vendors"]),
+            token=token,
         )
     finally:
         server.stop()
@@ -141,7 +163,9 @@ def tagfake_server(request: pytest.FixtureRequest) -> Iterator[TagfakeServer]:
 
 @pytest.fixture
 def tagfake(tagfake_server: TagfakeServer) -> Iterator[AdminClient]:
-    admin = AdminClient(tagfake_server.url, vendors=tagfake_server.vendors)
+    admin = AdminClient(
+        tagfake_server.url, vendors=tagfake_server.vendors, token=tagfake_server.token
+    )
     yield admin
     admin.reset()
 

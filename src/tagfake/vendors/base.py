@@ -29,6 +29,10 @@ class Surface(ABC):
     is_vendor: ClassVar[bool] = True
     #: (requests, seconds) of the vendor's documented rate limit, enforced in rate-limit mode.
     rate_limit: ClassVar[tuple[int, int] | None] = None
+    #: Laravel's order: the route's models are resolved (404) before the body is validated, and
+    #: every failing rule is reported at once. The request check then hands a schema-invalid
+    #: body on (`Call.pending`) and the backend reports it after its lookups, with its own rules.
+    validates_after_binding: ClassVar[bool] = False
 
     @abstractmethod
     def credential(self, headers: Mapping[str, str]) -> str | None:

@@ -3,6 +3,7 @@ by the tenant, a profile's tag set synced Laravel-style (`sync()`), titles not u
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tagfake import core
@@ -16,11 +17,28 @@ KIND = "profiles"
 TAG_COUNTER = "tag"
 
 
+#: Laravel's `integer` rule on a string (after TrimStrings): an optional minus and digits.
+_INTEGER_TEXT = re.compile(r"[ \t\n\r]*-?(?:0|[1-9][0-9]{0,17})[ \t\n\r]*")
+
+
 def key_of(raw_id: Any) -> str:
-    """Store key of an integer id; a JSON `1.0` names the same tag as `1`."""
+    """Store key of an integer id; a JSON `1.0` and the string "1" name the same tag as `1`."""
     if isinstance(raw_id, float) and raw_id.is_integer():
         raw_id = int(raw_id)
+    if isinstance(raw_id, str):
+        raw_id = int(raw_id)
     return str(raw_id)
+
+
+def is_integer(raw: Any) -> bool:
+    """Laravel's `integer` rule: 1 and "1" pass; 1.5, "1.5", true and "x" do not."""
+    if isinstance(raw, bool):
+        return False
+    if isinstance(raw, int):
+        return True
+    if isinstance(raw, float):
+        return raw.is_integer()
+    return isinstance(raw, str) and _INTEGER_TEXT.fullmatch(raw) is not None
 
 
 def unknown_id(index: int) -> str:
@@ -29,6 +47,17 @@ def unknown_id(index: int) -> str:
 
 def title_required(index: int) -> str:
     return f"The tags.{index}.title field is required when tags.{index}.id is not present."
+
+
+def laravel_invalid(fields: dict[str, list[str]]) -> Invalid:
+    """Laravel's 422: every failing field, and as message the first error plus how many more
+    ("… (and 2 more errors)")."""
+    texts = [text for messages in fields.values() for text in messages]
+    more = len(texts) - 1
+    message = texts[0]
+    if more:
+        message += f" (and {more} more error{'s' if more > 1 else ''})"
+    return Invalid(message, fields)
 
 
 class HealviBackend:
@@ -41,13 +70,19 @@ class HealviBackend:
             return dict(core.entity(ns, KIND, key_of(profile_id), "Profile").attrs)
 
     def sync_profile_tags(
-        self, tenant: str, profile_id: int, items: list[dict[str, Any]]
+        self, tenant: str, profile_id: int, body: Any, pending: Invalid | None = None
     ) -> list[Record]:
-        """Make the profile's tags exactly `items`; validate all of them before any change."""
+        """Make the profile's tags exactly the body's `tags`, in Laravel's order: the profile
+        (404) first, then every rule of the body at once (422), then the sync. `pending`: the
+        request's schema violations, which the request check left to be reported here."""
         with self.store.transaction(VENDOR, tenant) as ns:
             profile_key = key_of(profile_id)
             core.entity(ns, KIND, profile_key, "Profile")
-            plan = self._plan(ns, items)
+            plan, errors = self._plan(ns, body)
+            if errors:
+                raise laravel_invalid(errors)
+            if pending is not None:  # the schema saw a problem no rule here names
+                raise pending
             now = rfc3339(self.clock.now())
             keys = [step if isinstance(step, str) else self._create(ns, step, now) for step in plan]
             # Stored ordered by id, as the answer is: a sync naming the same set changes nothing.
@@ -56,28 +91,38 @@ class HealviBackend:
 
     # -- helpers ----------------------------------------------------------------------------
     @staticmethod
-    def _plan(ns: Namespace, items: list[dict[str, Any]]) -> list[str | tuple[str]]:
-        """Per item: an existing tag key, or `(title,)` for a tag to create. Raises on any error."""
+    def _plan(ns: Namespace, body: Any) -> tuple[list[str | tuple[str]], dict[str, list[str]]]:
+        """Per item an existing tag key or `(title,)` for a tag to create, and the failures of
+        the sync's rules (`tags` present|array; per item `id` nullable|integer|exists, `title`
+        nullable|string, required without an id), keyed by the dotted field."""
+        if not isinstance(body, dict) or "tags" not in body:
+            return [], {"tags": ["The tags field is required."]}
+        items = body["tags"]
+        if not isinstance(items, list):
+            return [], {"tags": ["The tags field must be an array."]}
         plan: list[str | tuple[str]] = []
         errors: dict[str, list[str]] = {}
         for i, item in enumerate(items):
-            raw_id = item.get("id")
+            if not isinstance(item, dict):
+                errors[f"tags.{i}"] = [f"The tags.{i} field must be an object."]
+                continue
+            raw_id, title = item.get("id"), item.get("title")
+            if title is not None and not isinstance(title, str):
+                errors[f"tags.{i}.title"] = [f"The tags.{i}.title field must be a string."]
             if raw_id is not None:  # id wins over title
-                key = key_of(raw_id)
-                if key in ns.tags:
-                    plan.append(key)
+                if not is_integer(raw_id):
+                    errors[f"tags.{i}.id"] = [f"The tags.{i}.id field must be an integer."]
+                elif key_of(raw_id) in ns.tags:
+                    plan.append(key_of(raw_id))
                 else:
                     errors[f"tags.{i}.id"] = [unknown_id(i)]
                 continue
-            title = item.get("title")
             title = title.strip() if isinstance(title, str) else ""
             if title:
                 plan.append((title,))
-            else:
+            elif f"tags.{i}.title" not in errors:
                 errors[f"tags.{i}.title"] = [title_required(i)]
-        if errors:
-            raise Invalid(next(iter(errors.values()))[0], errors)
-        return plan
+        return plan, errors
 
     def _create(self, ns: Namespace, step: tuple[str], now: str) -> str:
         new_id = self.store.next_int(VENDOR, TAG_COUNTER)

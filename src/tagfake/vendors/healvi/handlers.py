@@ -15,5 +15,6 @@ async def get_profile(id: int) -> Response:
 
 
 async def sync_profile_tags(profileId: int, body: dict[str, Any]) -> Response:
-    tags = await run(call().backend.sync_profile_tags, tenant(), profileId, body["tags"])
+    c = call()
+    tags = await run(c.backend.sync_profile_tags, tenant(), profileId, body, c.pending)
     return reply(ok(tags))

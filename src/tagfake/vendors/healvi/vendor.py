@@ -16,7 +16,13 @@ from tagfake.vendors import fixture_helpers as fx
 from tagfake.vendors.base import ErrorReply, Vendor
 from tagfake.vendors.bearer import bearer_token
 from tagfake.vendors.healvi import envelope
-from tagfake.vendors.healvi.backend import KIND, TAG_COUNTER, HealviBackend, title_required
+from tagfake.vendors.healvi.backend import (
+    KIND,
+    TAG_COUNTER,
+    HealviBackend,
+    laravel_invalid,
+    title_required,
+)
 
 if TYPE_CHECKING:
     from tagfake.runtime import Runtime
@@ -42,6 +48,7 @@ class Healvi(Vendor):
     title = 'voicebot.studio "Client API" 0.1.0'
     entity_kinds = (KIND,)
     auth_hint = "Authorization: Bearer <token>"
+    validates_after_binding = True
 
     def credential(self, headers: Mapping[str, str]) -> str | None:
         return bearer_token(headers)
@@ -67,8 +74,7 @@ class Healvi(Vendor):
                 continue
             field, text = _laravel_text(v)
             fields.setdefault(field, []).append(text)
-        first = next(iter(fields.values()))[0] if fields else "The given data was invalid."
-        return Invalid(first, fields)
+        return laravel_invalid(fields) if fields else Invalid("The given data was invalid.")
 
     def tenant_schema(self) -> dict[str, Any]:
         tag = fx.strings(

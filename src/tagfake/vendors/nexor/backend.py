@@ -29,6 +29,8 @@ TAG_SLUG_REQUIRED = "Tag slug is required"
 SLUG_TAKEN = "A tag with this slug already exists"
 TAGS_NOT_STRINGS = "tags must be an array of strings"
 LEAD_NOT_IDENTIFIED = "lead_id or email is required"
+LEAD_ID_NOT_UUID = "lead_id must be a UUID"
+EMAIL_INVALID = "email must be a valid email address"
 EITHER_TAG_ID = "Provide either tagId or tagIds, not both"
 BULK_SIZE = "Request body must be a lead object or an array of 1 to 1,000 leads"
 
@@ -74,7 +76,7 @@ def lead_error(raw: Any) -> str | None:
         if name in raw and not isinstance(raw[name], str):
             return f"{name} must be a string"
     if "email" in raw and not (isinstance(raw["email"], str) and _EMAIL.fullmatch(raw["email"])):
-        return "email must be a valid email address"
+        return EMAIL_INVALID
     for name in ("workflow_id", "campaign_id"):
         if name in raw and not is_uuid(raw[name]):
             return f"{name} must be a UUID"
@@ -199,6 +201,11 @@ class NexorBackend:
         for field, value in (("lead_id", lead_id), ("email", email)):
             if value is not None and not isinstance(value, str):
                 raise Invalid(f"{field} must be a string", {field: [f"{field} must be a string"]})
+        # The spec types the top-level fields (uuid, email); nested ones follow the same rule.
+        if lead_id is not None and not is_uuid(lead_id):
+            raise Invalid(LEAD_ID_NOT_UUID, {"lead_id": [LEAD_ID_NOT_UUID]})
+        if email is not None and not _EMAIL.fullmatch(email):
+            raise Invalid(EMAIL_INVALID, {"email": [EMAIL_INVALID]})
         wanted: dict[str, str] = {}  # slug -> the first name sent for it, in request order
         for name in names:
             slug = slugify(name)

@@ -16,9 +16,12 @@ from tagfake.vendors.nexor import envelope
 from tagfake.vendors.nexor.backend import (
     BULK_SIZE,
     EITHER_TAG_ID,
+    EMAIL_INVALID,
     KIND,
+    LEAD_ID_NOT_UUID,
     TAG_NAME_REQUIRED,
     TAG_SLUG_REQUIRED,
+    TAGS_NOT_STRINGS,
     NexorBackend,
     key_of,
     lead_error,
@@ -39,6 +42,8 @@ def schema_message(operation_id: str, violations: list[Violation], body: Any = N
     """A request that breaks its schema, in Nexor's words (one message, the first field)."""
     if operation_id == "createLeads":
         return _lead_message(body)
+    if operation_id == "syncLeadTags" and not any(_REQUIRED.match(v.message) for v in violations):
+        return _sync_message(violations)
     found: dict[
         str, str
     ] = {}  # top-level field ("" = the body) -> missing | empty | choice | wrong
@@ -76,6 +81,18 @@ def _field_message(operation_id: str, field: str, kind: str) -> str:
     if field == "tagId":
         return "tagId must be a tag id (UUID)"
     return "tagIds must be a non-empty array of tag ids"
+
+
+def _sync_message(violations: list[Violation]) -> str:
+    """The sync's typed top-level fields, checked in the order the sync checks them."""
+    by_field = {v.path.split(".")[0]: v.message for v in violations}
+    if "tags" in by_field:
+        return TAGS_NOT_STRINGS
+    for field, malformed in (("lead_id", LEAD_ID_NOT_UUID), ("email", EMAIL_INVALID)):
+        if field in by_field:
+            wrong_type = "is not of type" in by_field[field]
+            return f"{field} must be a string" if wrong_type else malformed
+    return NOT_AN_OBJECT
 
 
 def _lead_message(body: Any) -> str:

@@ -10,6 +10,7 @@ from tagfake.clock import Clock, rfc3339
 from tagfake.errors import Invalid, NotFound
 from tagfake.state.model import Namespace, Record
 from tagfake.state.store import Store
+from tagfake.vendors.zapini import rules
 
 VENDOR = "zapini"
 KIND = "conversations"
@@ -40,28 +41,32 @@ class ZapiniBackend:
             return {**conv.attrs, "tags": [self._summary(ns, k) for k in conv.tags]}
 
     # -- writes -----------------------------------------------------------------------------
-    def create_tag(self, tenant: str, body: dict[str, Any]) -> Record:
-        name = self._name(body.get("name"))
+    # Laravel's order: the route's model (404), then every rule at once (422), then the change.
+    # `pending`: the request's schema violations, reported when no rule here names them.
+    def create_tag(self, tenant: str, body: Any, pending: Invalid | None = None) -> Record:
+        errors = rules.tag_errors(body, partial=False)
         with self.store.transaction(VENDOR, tenant) as ns:
-            self._unique(ns, name, None)
+            self._check(ns, body, errors, None, pending)
             key = self.store.new_uuid()
             now = rfc3339(self.clock.now())
             ns.tags[key] = {
                 "id": key,
-                "name": name,
+                "name": rules.trim(body["name"]),
                 "color": body["color"],
                 "created_at": now,
                 "updated_at": now,
             }
             return self._full(ns, key)
 
-    def update_tag(self, tenant: str, tag_id: str, body: dict[str, Any]) -> Record:
+    def update_tag(
+        self, tenant: str, tag_id: str, body: Any, pending: Invalid | None = None
+    ) -> Record:
         with self.store.transaction(VENDOR, tenant) as ns:
             key = self._tag_key(ns, tag_id)
+            self._check(ns, body, rules.tag_errors(body, partial=True), key, pending)
             changes: Record = {}
             if "name" in body:
-                changes["name"] = self._name(body["name"])
-                self._unique(ns, changes["name"], key)
+                changes["name"] = rules.trim(body["name"])
             if "color" in body:
                 changes["color"] = body["color"]
             if changes:
@@ -73,38 +78,43 @@ class ZapiniBackend:
             core.delete_tags(ns, [self._tag_key(ns, tag_id)])
 
     def update_conversation_tags(
-        self, tenant: str, conversation_id: str, tag_ids: list[str]
+        self, tenant: str, conversation_id: str, tag_ids: Any, pending: Invalid | None = None
     ) -> list[Record]:
         with self.store.transaction(VENDOR, tenant) as ns:
             conv_key = key_of(conversation_id)
             core.entity(ns, KIND, conv_key, "Conversation")
-            wanted = [key_of(t) for t in tag_ids]
-            unknown = {
-                f"tag_ids.{i}": [f"The selected tag_ids.{i} is invalid."]
-                for i, k in enumerate(wanted)
-                if k not in ns.tags
-            }
-            if unknown:
-                raise Invalid(next(iter(unknown.values()))[0], unknown)
-            core.replace_set(ns, KIND, conv_key, wanted)
+            errors = rules.tag_ids_errors(tag_ids)
+            if isinstance(tag_ids, list):
+                for i, raw in enumerate(tag_ids):
+                    if rules.is_uuid(raw) and key_of(raw) not in ns.tags:
+                        errors[f"tag_ids.{i}"] = [rules.not_in_tenant(f"tag_ids.{i}")]
+            if errors:
+                raise rules.invalid(rules.ordered(errors, ("tag_ids",)))
+            if pending is not None:
+                raise pending
+            core.replace_set(ns, KIND, conv_key, [key_of(t) for t in tag_ids])
             return [self._summary(ns, k) for k in ns.kind(KIND)[conv_key].tags]
 
     # -- helpers ----------------------------------------------------------------------------
     @staticmethod
-    def _name(raw: Any) -> str:
-        # Laravel trims input strings; a name of only spaces is then missing.
-        name = raw.strip() if isinstance(raw, str) else ""
-        if not name:
-            raise Invalid("The name field is required.", {"name": ["The name field is required."]})
-        return name
-
-    @staticmethod
-    def _unique(ns: Namespace, name: str, own_key: str | None) -> None:
-        folded = name.casefold()
-        clash = core.find_tag(ns, lambda t: t["name"].casefold() == folded)
-        if clash is not None and clash != own_key:
-            text = "The name has already been taken."
-            raise Invalid(text, {"name": [text]})
+    def _check(
+        ns: Namespace,
+        body: Any,
+        errors: dict[str, list[str]],
+        own_key: str | None,
+        pending: Invalid | None,
+    ) -> None:
+        """The tag body's rules plus `unique` on the name (case-insensitive, the tag itself
+        excepted); raises every failure at once."""
+        if "name" not in errors and isinstance(body, dict) and "name" in body:
+            folded = rules.trim(body["name"]).casefold()
+            clash = core.find_tag(ns, lambda t: t["name"].casefold() == folded)
+            if clash is not None and clash != own_key:
+                errors["name"] = [rules.taken("name")]
+        if errors:
+            raise rules.invalid(rules.ordered(errors, rules.TAG_FIELDS))
+        if pending is not None:
+            raise pending
 
     @staticmethod
     def _tag_key(ns: Namespace, tag_id: str) -> str:

@@ -16,7 +16,7 @@ async def list_tags() -> Response:
 
 
 async def create_tag(body: dict[str, Any]) -> Response:
-    tag = await run(call().backend.create_tag, tenant(), body)
+    tag = await run(call().backend.create_tag, tenant(), body, call().pending)
     return reply(ok({"tag": tag}, "Tag created successfully"), 201)
 
 
@@ -25,7 +25,7 @@ async def get_tag(uuid: str) -> Response:
 
 
 async def update_tag(uuid: str, body: dict[str, Any] | None = None) -> Response:
-    tag = await run(call().backend.update_tag, tenant(), uuid, body or {})
+    tag = await run(call().backend.update_tag, tenant(), uuid, body or {}, call().pending)
     return reply(ok({"tag": tag}, "Tag updated successfully"))
 
 
@@ -40,5 +40,8 @@ async def get_conversation(uuid: str) -> Response:
 
 
 async def update_conversation_tags(uuid: str, body: dict[str, Any]) -> Response:
-    tags = await run(call().backend.update_conversation_tags, tenant(), uuid, body["tag_ids"])
+    c = call()
+    tags = await run(
+        c.backend.update_conversation_tags, tenant(), uuid, body.get("tag_ids"), c.pending
+    )
     return reply(ok({"tags": tags}, "Conversation tags updated"))

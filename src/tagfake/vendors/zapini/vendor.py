@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from tagfake.contract.schema import Violation
 from tagfake.errors import TagfakeError
 from tagfake.fixtures import FixtureDoc
 from tagfake.state.model import Namespace, Record
 from tagfake.vendors import fixture_helpers as fx
 from tagfake.vendors.base import ErrorReply, Vendor
 from tagfake.vendors.bearer import bearer_token
-from tagfake.vendors.zapini import envelope
+from tagfake.vendors.zapini import envelope, rules
 from tagfake.vendors.zapini.backend import KIND, ZapiniBackend, key_of
 
 if TYPE_CHECKING:
@@ -25,12 +26,30 @@ class Zapini(Vendor):
     entity_kinds = (KIND,)
     auth_hint = "Authorization: Bearer <token>"
     rate_limit = (100, 15 * 60)  # documented: "100 requests / 15 min"
+    validates_after_binding = True
 
     def credential(self, headers: Mapping[str, str]) -> str | None:
         return bearer_token(headers)
 
     def render_error(self, error: TagfakeError, runtime: Runtime) -> ErrorReply:
         return envelope.render_error(error)
+
+    def invalid(
+        self, operation_id: str, violations: list[Violation], body: Any = None
+    ) -> TagfakeError:
+        """Laravel's default texts from the operation's rules, never the schema validator's."""
+        if operation_id in {"createTag", "updateTag"}:
+            errors = rules.tag_errors(body, partial=operation_id == "updateTag")
+        elif operation_id == "updateConversationTags":
+            doc = body if isinstance(body, dict) else {}
+            errors = rules.tag_ids_errors(doc.get("tag_ids"))
+        else:
+            errors = {}
+        for v in violations:  # what no rule names: the field, in Laravel's generic words
+            field = v.path.split(".")[0] or "body"
+            if not any(f == field or f.startswith(field + ".") for f in errors):
+                errors[field] = [f"The {field} field is invalid."]
+        return rules.invalid(errors)
 
     def tenant_schema(self) -> dict[str, Any]:
         tag = fx.strings(
