@@ -104,9 +104,12 @@ def run_vendor(target: VendorTarget, opts: Options) -> VendorRun:
             if opts.machine and _wanted(opts, "state-machine"):
                 add(run_machine(suite))
             if opts.probes and (opts.only is None or "observations" in opts.only):
+                started, before = time.perf_counter(), http.sent
                 vr.observations = observe(suite)
                 verdict = judge_observations(suite, vr.observations, opts.strict)
                 if verdict is not None:
+                    verdict.requests = http.sent - before
+                    verdict.seconds = time.perf_counter() - started
                     add(verdict)
     finally:
         with http.unbudgeted():
