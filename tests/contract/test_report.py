@@ -193,3 +193,39 @@ def test_a_flaky_failure_shows_the_failing_attempt_without_a_traceback() -> None
     assert '"tag_ids": null' not in "\n".join(result.curl), result.curl
     text = "\n".join([result.message, result.example, *result.details])
     assert "Traceback" not in text and 'File "' not in text, text
+
+
+def test_a_created_id_that_equals_a_path_id_is_replaced_in_bodies_only() -> None:
+    """healvi's tag 102 beside profile 102: the profile's URL keeps its id."""
+    from tagfake.suite.model import Exchange
+    from tagfake.suite.reproduce import script
+
+    create = Exchange(
+        "POST",
+        "http://x/healvi/profiles/102/tags",
+        {"Authorization": "Bearer secret-token"},
+        b'{"tags": [{"title": "tagfake-r1-p1 $HOME `x`"}]}',
+        200,
+        {},
+        b'{"data": [{"id": 102, "title": "tagfake-r1-p1"}]}',
+    )
+    attach = Exchange(
+        "POST", "http://x/healvi/profiles/102/tags", {}, b'{"tags": [{"id": 102}]}', 200, {}, b"{}"
+    )
+    lines = script([attach], [create], {"HEALVI_CREDENTIAL": "secret-token"}, "tagfake-r1-")
+    assert lines[0].startswith('RUN_PREFIX="tagfake-r1r')
+    assert lines[1].startswith("ID_1=$(curl") and lines[1].endswith("| jq -r '.data[0].id')")
+    assert "/profiles/102/tags" in lines[2] and '{\\"id\\": ${ID_1}}' in lines[2], lines
+    assert "secret-token" not in "\n".join(lines) and "${HEALVI_CREDENTIAL}" in lines[1]
+    check = subprocess.run(
+        ["bash", "-n", "-c", "\n".join(lines)], capture_output=True, text=True, check=False
+    )
+    assert check.returncode == 0, check.stderr
+    # What the run sent stays literal: `$HOME` and backticks are not expanded by the shell.
+    echoed = subprocess.run(
+        ["bash", "-c", "RUN_PREFIX=P-; echo " + lines[1].split("--data-raw ", 1)[1].split(" |")[0]],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert echoed.stdout.strip() == '{"tags": [{"title": "P-p1 $HOME `x`"}]}', echoed.stdout

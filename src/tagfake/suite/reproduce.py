@@ -71,7 +71,11 @@ PREFIX_VAR = "RUN_PREFIX"
 
 
 def _curl(
-    ex: Exchange, names: dict[str, str], secrets: dict[str, str] | None, prefix: str | None
+    ex: Exchange,
+    names: dict[str, str],
+    secrets: dict[str, str] | None,
+    prefix: str | None,
+    body_only: set[str] | frozenset[str] = frozenset(),
 ) -> str:
     url, body = ex.url, ex.body.decode("utf-8", "backslashreplace") if ex.body else None
     url_sub = body_sub = False
@@ -84,8 +88,9 @@ def _curl(
             body_sub = n > 0
     for value, name in names.items():
         pattern = _pattern(value)
-        url, n = pattern.subn("${" + name + "}", url)
-        url_sub = url_sub or n > 0
+        if value not in body_only:
+            url, n = pattern.subn("${" + name + "}", url)
+            url_sub = url_sub or n > 0
         if body is not None:
             body, n = pattern.subn("${" + name + "}", body)
             body_sub = body_sub or n > 0
@@ -117,8 +122,13 @@ def script(
     lines: list[str] = []
     counter = 0
     steps = [(ex, log) for ex in needed] + [(ex, log[i + 1 :]) for i, ex in enumerate(log)]
+    # A created id that a URL already named before (healvi's tag 102 beside profile 102) is
+    # replaced in bodies only: in a URL it is that other object.
+    urls: list[str] = []
+    body_only: set[str] = set()
     for ex, rest in steps:
-        line = _curl(ex, names, secrets, prefix)
+        urls.append(ex.url)
+        line = _curl(ex, names, secrets, prefix, body_only)
         captures: list[tuple[str, str]] = []
         for value, path in _created(ex):
             if value in names:
@@ -126,6 +136,8 @@ def script(
             if any(_mentions(later, value) for later in rest):
                 counter += 1
                 captures.append((value, path))
+                if any(_pattern(value).search(u) for u in urls):
+                    body_only.add(value)
         if not captures:
             lines.append(line)
             continue
