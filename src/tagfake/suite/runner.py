@@ -185,6 +185,7 @@ def observe(suite: VendorSuite) -> list[Observation]:
     http = suite.t.http
     found: list[Observation] = []
     skipped = 0
+    why = f"--max-requests {http.max_requests} used up"
     for pointer, text in suite.t.contract.assumptions():
         probe = probes.get(pointer)
         if probe is not None and http.exhausted:
@@ -198,9 +199,10 @@ def observe(suite: VendorSuite) -> list[Observation]:
         note = ""
         try:
             observed, as_assumed = probe()
-        except BudgetExhausted:
+        except BudgetExhausted as exc:
             skipped += 1
             observed, as_assumed = None, None
+            why = str(exc)
         except NotObservable as exc:
             observed, as_assumed, note = None, None, str(exc)
         except Exception as exc:  # a probe that breaks is itself an observation
@@ -208,7 +210,7 @@ def observe(suite: VendorSuite) -> list[Observation]:
         curl = script(http.log, suite.setup_log, suite.t.secrets, suite.ctx.prefix)
         found.append(Observation(suite.vendor, pointer, text, observed, as_assumed, note, curl))
     if skipped:
-        suite.notes.append(f"{skipped} assumption probe(s) not run: --max-requests used up")
+        suite.notes.append(f"{skipped} assumption probe(s) not run: {why}")
     return found
 
 
