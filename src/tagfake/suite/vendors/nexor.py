@@ -101,6 +101,7 @@ class NexorSuite(VendorSuite):
         r = (api or self.api).call("listTags", query={"search": self.ctx.prefix.rstrip("-")})
         expect(r, 200, "GET /tags?search=")
         prefix = self.ctx.prefix
+        once(r.body["data"], "GET /tags")
         return {_key(t["id"]): t for t in r.body["data"] if str(t["slug"]).startswith(prefix)}
 
     def names(self, picks: list[Spelling]) -> list[str]:
