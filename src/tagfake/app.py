@@ -8,27 +8,19 @@ from __future__ import annotations
 import copy
 import importlib
 import logging
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
-from connexion import AsyncApp
-from connexion.middleware.context import ContextMiddleware
-from connexion.middleware.exceptions import ExceptionMiddleware
-from connexion.middleware.lifespan import LifespanMiddleware
-from connexion.middleware.routing import RoutingMiddleware
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from connexion.options import SwaggerUIOptions
-from connexion.resolver import Resolver
-from connexion.spec import Specification
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from tagfake import __version__
 from tagfake.admin.backend import AdminBackend
 from tagfake.admin.surface import SURFACE as ADMIN
-from tagfake.contract.spec import compile_contract
+from tagfake.contract.spec import SpecError, compile_contract, line_of
 from tagfake.pipeline.admin_guard import AdminGuard, AdminPolicy
 from tagfake.pipeline.auth import Auth
 from tagfake.pipeline.faults import Faults
@@ -42,6 +34,27 @@ from tagfake.pipeline.routes import RouteCheck
 from tagfake.runtime import Runtime
 from tagfake.settings import Settings
 from tagfake.vendors.common import snake
+
+with warnings.catch_warnings():
+    # Import-time warnings of connexion 3.3's own imports, none about tagfake's use of it, that
+    # would break users running with `-W error` or pytest's `filterwarnings = error`:
+    # starlette's TestClient (imported, never used here) prefers httpx2 to connexion's httpx,
+    # and connexion still imports the RefResolver names jsonschema deprecated in 4.18.
+    for message, category in (
+        ("Using `httpx` with `starlette.testclient`", UserWarning),
+        ("jsonschema.RefResolver is deprecated", DeprecationWarning),
+        ("jsonschema.exceptions.RefResolutionError is deprecated", DeprecationWarning),
+    ):
+        warnings.filterwarnings("ignore", message=message, category=category)
+    from connexion import AsyncApp
+    from connexion.middleware.context import ContextMiddleware
+    from connexion.middleware.exceptions import ExceptionMiddleware
+    from connexion.middleware.lifespan import LifespanMiddleware
+    from connexion.middleware.routing import RoutingMiddleware
+    from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+    from connexion.options import SwaggerUIOptions
+    from connexion.resolver import Resolver
+    from connexion.spec import Specification
 
 log = logging.getLogger("tagfake")
 
@@ -107,6 +120,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             RequestCheck,
             max_body_bytes=settings.max_body_bytes,
             max_json_depth=settings.max_json_depth,
+            body_timeout=settings.body_timeout,
         ),
         LifespanMiddleware,
         ContextMiddleware,
@@ -137,16 +151,35 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 _RUNTIMES: dict[int, Runtime] = {}
 
 
+def _handlers_module(m: Mount) -> str:
+    if m.surface is ADMIN:
+        return "tagfake.admin.handlers"
+    return f"tagfake.vendors.{m.surface.slug}.handlers"
+
+
+def _check_handlers(m: Mount) -> None:
+    """Every operationId of the spec has its handler; else the spec is refused at start (as
+    one line), not when connexion resolves it inside uvicorn's start-up."""
+    module = importlib.import_module(_handlers_module(m))
+    for op in m.contract.operations.values():
+        if not callable(getattr(module, snake(op.operation_id), None)):
+            where = ["paths", op.path, op.method, "operationId"]
+            raise SpecError(
+                m.contract.path,
+                line_of(m.contract.path, where),
+                f"operationId {op.operation_id!r} is no operation tagfake implements for "
+                f"{m.surface.slug}",
+            )
+
+
 def _add_api(app: AsyncApp, m: Mount) -> None:
-    is_admin = m.surface is ADMIN
+    _check_handlers(m)
     app.add_api(
         # The document parsed once at start; connexion may resolve references in place.
         copy.deepcopy(m.contract.document),
         base_path=m.prefix,
         name=m.surface.slug,
-        resolver=handler_resolver(
-            "tagfake.admin.handlers" if is_admin else f"tagfake.vendors.{m.surface.slug}.handlers"
-        ),
+        resolver=handler_resolver(_handlers_module(m)),
         validate_responses=False,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
     )

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tagfake import __version__
+from tagfake.contract.spec import SpecError
 from tagfake.fixtures import FixtureError
 from tagfake.settings import VENDORS, Settings
 
@@ -35,6 +36,21 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         dest="log_format",
         choices=["text", "json"],
         help="json: one JSON line per request on stdout",
+    )
+    p.add_argument(
+        "--body-timeout",
+        dest="body_timeout",
+        type=float,
+        metavar="SECONDS",
+        help="a request's headers, and then its body, must arrive within this (default 5); "
+        "a slower body gets the vendor's 400 and the connection is closed",
+    )
+    p.add_argument(
+        "--max-connections",
+        dest="max_connections",
+        type=int,
+        metavar="N",
+        help="connections served at once (default 1000); requests beyond get a 503",
     )
     p.add_argument(
         "--rate-limits",
@@ -71,6 +87,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
             "state_file",
             "log_format",
             "rate_limits",
+            "body_timeout",
+            "max_connections",
             "admin_token",
         )
     }
@@ -99,6 +117,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return serve(settings)
     except FixtureError as exc:
         print(f"tagfake: bad fixture: {exc}", file=sys.stderr)
+        return 2
+    except SpecError as exc:
+        print(f"tagfake: bad spec: {exc}", file=sys.stderr)
         return 2
 
 

@@ -41,6 +41,15 @@ class BadRequest(TagfakeError):
     """The request cannot be read: malformed JSON, nesting too deep, not UTF-8."""
 
 
+class BodyTimeout(BadRequest):
+    """The body did not arrive in time. No vendor documents a 408, so each answers its 400 for
+    a body it could not read; the connection is closed after the answer."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"The request body was not received within {seconds:g} s.")
+        self.seconds = seconds
+
+
 class UnsupportedMediaType(TagfakeError):
     pass
 

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from tagfake.contract.schema import CompiledSchema
+from tagfake.text import is_storable
 
 
 class FixtureError(ValueError):
@@ -56,6 +57,10 @@ def _construct(node: yaml.Node, path: str, lines: dict[str, int], file: Path) ->
             if not isinstance(key, str | int):
                 raise FixtureError(file, key_node.start_mark.line + 1, "keys must be strings")
             key = str(key)
+            if not is_storable(key):
+                raise FixtureError(
+                    file, key_node.start_mark.line + 1, "an unpaired UTF-16 surrogate in a key"
+                )
             if key in out:
                 raise FixtureError(file, key_node.start_mark.line + 1, f"duplicate key {key!r}")
             out[key] = _construct(value_node, f"{path}.{key}" if path else key, lines, file)
@@ -65,7 +70,12 @@ def _construct(node: yaml.Node, path: str, lines: dict[str, int], file: Path) ->
             _construct(item, f"{path}.{i}" if path else str(i), lines, file)
             for i, item in enumerate(node.value)
         ]
-    return _SCALARS.construct_object(node, deep=True)
+    value = _SCALARS.construct_object(node, deep=True)
+    if isinstance(value, str) and not is_storable(value):
+        raise FixtureError(
+            file, node.start_mark.line + 1, "an unpaired UTF-16 surrogate is not UTF-8 text"
+        )
+    return value
 
 
 def parse_fixture(file: Path) -> FixtureDoc:

@@ -13,7 +13,7 @@ from tagfake.admin.faults import FaultBook
 from tagfake.admin.journal import Journal
 from tagfake.admin.ratelimit import RateLimiter
 from tagfake.clock import Clock, rfc3339
-from tagfake.contract.spec import VendorContract, compile_contract
+from tagfake.contract.spec import SpecError, VendorContract, compile_contract
 from tagfake.fixtures import FixtureDoc, FixtureError, check_schema, parse_fixture
 from tagfake.settings import Settings
 from tagfake.state.memory import MemoryStore
@@ -51,6 +51,8 @@ class Runtime:
             journal=Journal(settings.journal_size),
             limiter=RateLimiter(settings.rate_limits),
         )
+        if not settings.specs_dir.is_dir():
+            raise SpecError(settings.specs_dir, None, "is not a directory of <vendor>.openapi.yaml")
         for slug in settings.vendors:
             vendor = load_vendor(slug)
             rt.vendors[slug] = vendor

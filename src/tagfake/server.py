@@ -23,6 +23,7 @@ import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
 from tagfake.app import create_app
+from tagfake.connections import guarded_protocol
 from tagfake.pipeline.access_log import AccessLog, JsonFormatter, json_line, utc_now
 from tagfake.pipeline.admin_guard import is_loopback_host
 from tagfake.runtime import Runtime
@@ -194,6 +195,8 @@ def _serve(settings: Settings, stop: _Stop) -> int:
             access_log=False,
             lifespan="on",
             timeout_graceful_shutdown=1,
+            http=guarded_protocol(settings.body_timeout),
+            limit_concurrency=settings.max_connections,
         )
         server = uvicorn.Server(config)
         stop.server = server

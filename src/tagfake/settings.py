@@ -40,6 +40,11 @@ class Settings:
     log_format: LogFormat = "text"
     rate_limits: bool = False
     journal_size: int = 1000
+    # Seconds a client has to send a request's headers, and then its body: slower ones get the
+    # vendor's 400 (or, before the headers are complete, a bare 408) and their connection closes.
+    body_timeout: float = 5.0
+    # Open connections served at once (uvicorn's limit_concurrency); more are answered 503.
+    max_connections: int = 1000
     # When set, every /__admin request must carry it; kept out of repr so it is never logged.
     admin_token: str | None = field(default=None, repr=False)
     # Host names (besides loopback names, IP addresses and `host`) the admin API answers to;
@@ -58,6 +63,10 @@ class Settings:
             raise ValueError(f"log format must be one of {get_args(LogFormat)}")
         if self.max_body_bytes < 1 or self.max_json_depth < 2:
             raise ValueError("max_body_bytes must be >= 1 and max_json_depth >= 2")
+        if not 0 < self.body_timeout <= 3600:
+            raise ValueError("body_timeout must be more than 0 and at most 3600 seconds")
+        if self.max_connections < 1:
+            raise ValueError("max_connections must be >= 1")
         token = self.admin_token
         if token is not None and not (
             token.isascii() and token.isprintable() and token.split() == [token]
@@ -86,8 +95,23 @@ class Settings:
         return cls(**values)  # type: ignore[arg-type]
 
 
+_INTEGERS = {"port", "max_body_bytes", "max_json_depth", "seed", "journal_size", "max_connections"}
+
+
 def _parse(name: str, raw: str) -> object:
-    if name in {"port", "max_body_bytes", "max_json_depth", "seed", "journal_size"}:
+    if name == "body_timeout":
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"TAGFAKE_BODY_TIMEOUT must be a number, not {raw!r}") from None
+    if name in {
+        "port",
+        "max_body_bytes",
+        "max_json_depth",
+        "seed",
+        "journal_size",
+        "max_connections",
+    }:
         try:
             return int(raw)
         except ValueError:

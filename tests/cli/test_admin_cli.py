@@ -280,7 +280,9 @@ def test_faults_add_mistakes(run: Run) -> None:
     assert run("faults", "add", "--kind", "status") == 2
     assert run.err == "tagfake: a status fault needs --status\n"
     assert run("faults", "add", "--header-style", "bogus") == 2
-    assert run.err == "tagfake: --header-style: 'bogus': unknown part 'bogus'\n"
+    assert run.err.startswith("tagfake: --header-style: unknown part 'bogus'; expected status=N")
+    assert run("faults", "add", "--header-style", "status=503; times=0") == 2
+    assert run.err == "tagfake: --header-style: times must be a whole number of at least 1\n"
     assert run("faults", "add", "--kind", "delay", "--delay-ms", "999999") == 1
     assert run.err.startswith("tagfake: 422 Unprocessable Content: ")
     assert run.err.count("\n") == 1

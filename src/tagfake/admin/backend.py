@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from tagfake import __version__
 from tagfake.admin.faults import FaultSpecError
 from tagfake.admin.journal import JournalQuery
-from tagfake.clock import rfc3339
+from tagfake.clock import ClockRangeError, rfc3339
 from tagfake.errors import Invalid, NotFound
 from tagfake.fixtures import FixtureDoc, FixtureError
 
@@ -124,15 +124,25 @@ class AdminBackend:
         return {"now": rfc3339(self.rt.clock.now()), "frozen": self.rt.clock.frozen}
 
     def set_clock(self, body: dict[str, Any]) -> dict[str, Any]:
-        clock = self.rt.clock
-        if body.get("release"):
-            clock.unfreeze()
+        at = None
         if "at" in body:
-            clock.freeze(datetime.fromisoformat(body["at"].replace("Z", "+00:00")))
-        elif body.get("freeze"):
-            clock.freeze()
-        if "advance_seconds" in body:
-            clock.advance(float(body["advance_seconds"]))
+            try:
+                at = datetime.fromisoformat(body["at"].replace("Z", "+00:00"))
+            except ValueError:
+                raise Invalid(
+                    "at is not an RFC 3339 date-time.", {"at": ["not a date-time"]}
+                ) from None
+        advance = body.get("advance_seconds")
+        try:
+            self.rt.clock.set(
+                release=bool(body.get("release")),
+                freeze=bool(body.get("freeze")),
+                at=at,
+                advance_seconds=None if advance is None else float(advance),
+            )
+        except ClockRangeError as exc:
+            field = "advance_seconds" if advance is not None else "at"
+            raise Invalid(f"Out of range: {exc}.", {field: [str(exc)]}) from None
         return self.clock()
 
     def rate_limits(self) -> dict[str, Any]:

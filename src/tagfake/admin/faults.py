@@ -7,6 +7,9 @@ from __future__ import annotations
 import random
 import re
 import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,16 +46,7 @@ class FaultRule:
     _path: re.Pattern[str] | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
-        kind = self.effect.get("kind")
-        if kind not in KINDS:
-            raise FaultSpecError(f"effect.kind must be one of {', '.join(KINDS)}")
-        if kind == "status" and "status" not in self.effect:
-            raise FaultSpecError("a status fault needs effect.status")
-        if kind == "delay" and "delay_ms" not in self.effect:
-            raise FaultSpecError("a delay fault needs effect.delay_ms")
-        low, high = self.effect.get("delay_ms", 0), self.effect.get("delay_max_ms")
-        if high is not None and high < low:
-            raise FaultSpecError("effect.delay_max_ms must not be below effect.delay_ms")
+        check_spec({"effect": self.effect, "times": self.times, "probability": self.probability})
         if "path" in self.match:
             try:
                 self._path = re.compile(self.match["path"])
@@ -113,45 +107,161 @@ class FaultRule:
         return out
 
 
+# The limits of a fault rule, the same for the admin API and the header (the admin spec's
+# schema repeats them; tests/unit/test_fault_spec.py keeps the two equal).
+STATUS_RANGE = (400, 599)
+MAX_DELAY_MS = 60_000
+MAX_RETRY_AFTER = 86_400
+MAX_HEADER_LENGTH = 256
+_WHOLE = re.compile(r"[0-9]+")
+_SIGNED = re.compile(r"-?[0-9]+")
+_DECIMAL = re.compile(r"[0-9]*\.?[0-9]+([eE][-+]?[0-9]{1,3})?")
+_HEADER_SYNTAX = (
+    "status=N, delay=MS or delay=MS-MS, drop, malformed or rate_limit; "
+    "then optionally retry_after=S, times=N, probability=P, seed=N"
+)
+
+
+def check_spec(spec: dict[str, Any]) -> None:
+    """The rule's effect and limits, as both the admin API and the header must obey them."""
+    effect = spec.get("effect") or {}
+    kind = effect.get("kind")
+    if kind not in KINDS:
+        raise FaultSpecError(f"effect.kind must be one of {', '.join(KINDS)}")
+    if kind == "status" and "status" not in effect:
+        raise FaultSpecError("a status fault needs effect.status")
+    if kind == "delay" and "delay_ms" not in effect:
+        raise FaultSpecError("a delay fault needs effect.delay_ms")
+    _within("status", effect.get("status"), *STATUS_RANGE)
+    _within("delay", effect.get("delay_ms"), 0, MAX_DELAY_MS, " ms")
+    _within("delay_max_ms", effect.get("delay_max_ms"), 0, MAX_DELAY_MS, " ms")
+    low, high = effect.get("delay_ms", 0), effect.get("delay_max_ms")
+    if high is not None and high < low:
+        raise FaultSpecError("the delay's upper bound must not be below its lower bound")
+    _within("retry_after", effect.get("retry_after"), 0, MAX_RETRY_AFTER, " s")
+    times = spec.get("times")
+    if times is not None and (not isinstance(times, int) or times < 1):
+        raise FaultSpecError("times must be a whole number of at least 1")
+    p = spec.get("probability")
+    if p is not None and not (isinstance(p, int | float) and 0 <= p <= 1):
+        raise FaultSpecError("probability must be a number from 0 to 1")
+
+
+def _within(name: str, value: Any, low: int, high: int, unit: str = "") -> None:
+    if value is None:
+        return
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise FaultSpecError(f"{name} must be a whole number from {low} to {high}{unit}")
+
+
+def _number(name: str, arg: str, pattern: re.Pattern[str]) -> str:
+    if not pattern.fullmatch(arg):
+        raise FaultSpecError(
+            f"{name} needs a number, not {arg!r}" if arg else f"{name}= needs a value"
+        )
+    return arg
+
+
 def parse_header(value: str) -> dict[str, Any]:
     """`status=503; times=1`, `delay=200`, `delay=100-300`, `drop`, `malformed`,
-    `rate_limit; retry_after=2`, with optional `times`, `probability`, `seed`."""
+    `rate_limit; retry_after=2`, with optional `times`, `probability`, `seed`: the same rule
+    spec the admin API takes, checked by the same `check_spec`."""
+    if len(value) > MAX_HEADER_LENGTH:
+        raise FaultSpecError(f"the value is longer than {MAX_HEADER_LENGTH} characters")
     effect: dict[str, Any] = {}
     rule: dict[str, Any] = {}
+    seen: set[str] = set()
     for raw in value.split(";"):
         part = raw.strip()
         if not part:
             continue
-        key, _, arg = (s.strip() for s in part.partition("="))
+        key, eq, arg = (s.strip() for s in part.partition("="))
         key = key.lower()
-        try:
-            if key in {"drop", "malformed", "rate_limit"} and not arg:
-                effect["kind"] = key
-            elif key == "status":
-                effect.update(kind="status", status=int(arg))
-            elif key == "delay":
-                low, _, high = arg.partition("-")
-                effect.update(kind="delay", delay_ms=int(low))
-                if high:
-                    effect["delay_max_ms"] = int(high)
-            elif key == "retry_after":
-                effect["retry_after"] = int(arg)
-            elif key == "times":
-                rule["times"] = int(arg)
-            elif key == "probability":
-                rule["probability"] = float(arg)
-            elif key == "seed":
-                rule["seed"] = int(arg)
-            else:
-                raise FaultSpecError(f"unknown part {part!r}")
-        except ValueError as exc:
-            raise FaultSpecError(f"{part!r}: {exc}") from None
+        if key in seen:
+            raise FaultSpecError(f"{key} is given twice")
+        seen.add(key)
+        if key in KINDS and "kind" in effect:
+            raise FaultSpecError(f"name one effect, not {effect['kind']} and {key}")
+        if key in {"drop", "malformed", "rate_limit"}:
+            if eq:
+                raise FaultSpecError(f"{key} takes no value")
+            effect["kind"] = key
+        elif key == "status":
+            effect.update(kind="status", status=int(_number(key, arg, _WHOLE)))
+        elif key == "delay":
+            low, dash, high = (s.strip() for s in arg.partition("-"))
+            effect.update(kind="delay", delay_ms=int(_number(key, low, _WHOLE)))
+            if dash:
+                effect["delay_max_ms"] = int(_number(key, high, _WHOLE))
+        elif key == "retry_after":
+            effect["retry_after"] = int(_number(key, arg, _WHOLE))
+        elif key == "times":
+            rule["times"] = int(_number(key, arg, _SIGNED))
+        elif key == "probability":
+            rule["probability"] = float(_number(key, arg, _DECIMAL))
+        elif key == "seed":
+            rule["seed"] = int(_number(key, arg, _SIGNED))
+        else:
+            raise FaultSpecError(f"unknown part {part[:40]!r}; expected {_HEADER_SYNTAX}")
     if "kind" not in effect:
-        raise FaultSpecError("name an effect: status=N, delay=MS, drop, malformed or rate_limit")
-    status = effect.get("status")
-    if status is not None and not 400 <= status <= 599:
-        raise FaultSpecError("status must be 400..599")
-    return {"effect": effect, **rule}
+        raise FaultSpecError(f"name an effect: {_HEADER_SYNTAX}")
+    spec = {"effect": effect, **rule}
+    check_spec(spec)
+    return spec
+
+
+class HeaderRules:
+    """The rules born from `X-Tagfake-Fault` values, kept so `times=N` counts across a client's
+    retries: at most `capacity` of them, least recently used dropped first, and each forgotten
+    `ttl` seconds (monotonic time) after its last use, so any number of distinct values keeps
+    memory flat."""
+
+    def __init__(
+        self,
+        capacity: int = 1024,
+        ttl: float = 600.0,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.capacity = capacity
+        self.ttl = ttl
+        self._now = now
+        self._rules: OrderedDict[str, tuple[FaultRule, float]] = OrderedDict()
+
+    def get(self, key: str, spec: dict[str, Any]) -> FaultRule:
+        """The rule for this key, made from `spec` when it is new or has expired."""
+        now = self._now()
+        self._expire(now)
+        held = self._rules.pop(key, None)
+        rule = (
+            held[0]
+            if held is not None
+            else FaultRule(id=key, effect=spec["effect"], **_limits(spec))
+        )
+        self._rules[key] = (rule, now)
+        while len(self._rules) > self.capacity:
+            self._rules.popitem(last=False)
+        return rule
+
+    def _expire(self, now: float) -> None:
+        while self._rules:
+            _, (_, used) = next(iter(self._rules.items()))
+            if now - used < self.ttl:
+                break
+            self._rules.popitem(last=False)
+
+    def values(self) -> list[FaultRule]:
+        self._expire(self._now())
+        return [rule for rule, _ in self._rules.values()]
+
+    def pop(self, key: str) -> FaultRule | None:
+        held = self._rules.pop(key, None)
+        return held[0] if held is not None else None
+
+    def clear(self) -> None:
+        self._rules.clear()
+
+    def __len__(self) -> int:
+        return len(self._rules)
 
 
 class FaultBook:
@@ -161,7 +271,7 @@ class FaultBook:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rules: dict[str, FaultRule] = {}
-        self._from_headers: dict[str, FaultRule] = {}
+        self._from_headers = HeaderRules()
         self._serial = 0
 
     def add(self, spec: dict[str, Any]) -> FaultRule:
@@ -182,7 +292,7 @@ class FaultBook:
 
     def remove(self, rule_id: str) -> FaultRule | None:
         with self._lock:
-            return self._rules.pop(rule_id, None) or self._from_headers.pop(rule_id, None)
+            return self._rules.pop(rule_id, None) or self._from_headers.pop(rule_id)
 
     def clear(self) -> int:
         with self._lock:
@@ -198,10 +308,7 @@ class FaultBook:
             if header is not None:
                 spec = parse_header(header)
                 key = f"header:{target.vendor}:{target.tenant}:{header.strip()}"
-                rule = self._from_headers.get(key)
-                if rule is None:
-                    rule = FaultRule(id=key, effect=spec["effect"], **_limits(spec))
-                    self._from_headers[key] = rule
+                rule = self._from_headers.get(key, spec)
                 if rule.fire():
                     return rule
             for rule in self._rules.values():

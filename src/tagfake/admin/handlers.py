@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.responses import Response
 
 from tagfake.admin.backend import AdminBackend
 from tagfake.admin.journal import JournalQuery
-from tagfake.vendors.common import call, reply
+from tagfake.vendors.common import call, reply, request_body
 
 
 def _admin() -> AdminBackend:
@@ -20,12 +18,13 @@ async def get_health() -> Response:
     return reply(_admin().health())
 
 
-async def reset(body: dict[str, Any] | None = None) -> Response:
-    body = body or {}
+async def reset() -> Response:
+    body = request_body() or {}
     return reply(_admin().reset(body.get("vendor"), body.get("tenant")))
 
 
-async def seed(body: dict[str, Any]) -> Response:
+async def seed() -> Response:
+    body = request_body()
     return reply(_admin().seed(body))
 
 
@@ -54,7 +53,8 @@ async def list_faults() -> Response:
     return reply(_admin().faults())
 
 
-async def add_fault(body: dict[str, Any]) -> Response:
+async def add_fault() -> Response:
+    body = request_body()
     return reply(_admin().add_fault(body), 201)
 
 
@@ -70,7 +70,8 @@ async def get_clock() -> Response:
     return reply(_admin().clock())
 
 
-async def set_clock(body: dict[str, Any]) -> Response:
+async def set_clock() -> Response:
+    body = request_body()
     return reply(_admin().set_clock(body))
 
 
@@ -78,5 +79,6 @@ async def get_rate_limits() -> Response:
     return reply(_admin().rate_limits())
 
 
-async def set_rate_limits(body: dict[str, Any]) -> Response:
+async def set_rate_limits() -> Response:
+    body = request_body()
     return reply(_admin().set_rate_limits(bool(body["enabled"])))

@@ -17,7 +17,10 @@ def resolve_ref(root: dict[str, Any], ref: str) -> Any:
         raise ValueError(f"only local references are supported: {ref}")
     node: Any = root
     for part in ref[2:].split("/"):
-        node = node[part.replace("~1", "/").replace("~0", "~")]
+        try:
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        except (KeyError, TypeError):
+            raise ValueError(f"$ref {ref} points at nothing") from None
     return node
 
 

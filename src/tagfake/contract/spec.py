@@ -17,6 +17,50 @@ SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 
+class SpecError(ValueError):
+    """A spec that cannot be served, as one line: `file:line: what is wrong`."""
+
+    def __init__(self, file: Path | str, line: int | None, message: str) -> None:
+        self.file = str(file)
+        self.line = line
+        self.message = message
+        where = f"{self.file}:{line}" if line is not None else self.file
+        super().__init__(f"{where}: {message}")
+
+
+def line_of(path: Path, where: list[str]) -> int | None:
+    """The line of the node at `where` (keys from the top) in a YAML file, or of the deepest
+    node found on the way; None when the file cannot be read again."""
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    if node is None:
+        return 1
+    line: int = node.start_mark.line + 1
+    for key in where:
+        if isinstance(node, yaml.MappingNode):
+            match = next((kv for kv in node.value if str(kv[0].value) == key), None)
+            if match is None:
+                break
+            line, node = match[0].start_mark.line + 1, match[1]
+        elif isinstance(node, yaml.SequenceNode) and key.isdigit() and int(key) < len(node.value):
+            node = node.value[int(key)]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _problem(exc: Exception) -> str:
+    """What is wrong, in the spec's terms (never a Python message)."""
+    if isinstance(exc, KeyError):
+        return f"{exc.args[0]!r} is missing or does not resolve"
+    if isinstance(exc, ValueError) and str(exc):
+        return str(exc).split("\n", 1)[0]
+    return "not shaped as OpenAPI 3 requires here"
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
@@ -112,17 +156,31 @@ def _path_regex(template: str) -> re.Pattern[str]:
 
 
 def compile_contract(vendor: str, path: Path) -> VendorContract:
+    """The vendor's compiled contract; a spec that cannot be read or compiled is a SpecError."""
     root = load_document(path)
+    where: list[str] = []
+    try:
+        return _compile(vendor, path, root, where)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        pointer = ".".join(where) or "(top)"
+        raise SpecError(path, line_of(path, where), f"{pointer}: {_problem(exc)}") from None
+
+
+def _compile(vendor: str, path: Path, root: dict[str, Any], where: list[str]) -> VendorContract:
     operations: dict[str, OperationContract] = {}
     routes: list[tuple[re.Pattern[str], dict[str, str]]] = []
     for template, item in (root.get("paths") or {}).items():
+        where[:] = ["paths", template]
         shared_params = item.get("parameters", [])
         by_method: dict[str, str] = {}
         for method in HTTP_METHODS:
             op = item.get(method)
             if op is None:
                 continue
-            op_id = op["operationId"]
+            where[:] = ["paths", template, method]
+            op_id = op.get("operationId")
+            if not isinstance(op_id, str) or not op_id:
+                raise ValueError("every operation needs an operationId")
             by_method[method] = op_id
             merged: dict[tuple[str, str], Any] = {}
             for ref in [*shared_params, *op.get("parameters", [])]:
@@ -141,18 +199,20 @@ def compile_contract(vendor: str, path: Path) -> VendorContract:
             body_required = False
             body_media: list[str] = []
             if "requestBody" in op:
+                where[:] = ["paths", template, method, "requestBody"]
                 rb = deref(root, op["requestBody"])
                 body_required = bool(rb.get("required", False))
                 body_media, schema = _media_schema(root, rb.get("content") or {})
                 body = CompiledSchema(root, schema) if schema is not None else None
-            responses = {
-                str(code): _compile_response(root, resp)
-                for code, resp in (op.get("responses") or {}).items()
-            }
+            responses: dict[str, CompiledSchema | None] = {}
+            for code, resp in (op.get("responses") or {}).items():
+                where[:] = ["paths", template, method, "responses", str(code)]
+                responses[str(code)] = _compile_response(root, resp)
             operations[op_id] = OperationContract(
                 op_id, method, template, params, body, body_required, body_media, responses, op
             )
         routes.append((_path_regex(template), by_method))
+    where[:] = ["components", "responses"]
     shared = {
         name: _compile_response(root, resp)
         for name, resp in ((root.get("components") or {}).get("responses") or {}).items()
@@ -164,13 +224,31 @@ def compile_contract(vendor: str, path: Path) -> VendorContract:
 
 @cache
 def _load_cached(path: Path, mtime: float) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as fh:
-        doc = yaml.load(fh, Loader=SAFE_LOADER)
-    if not isinstance(doc, dict):
-        raise ValueError(f"{path}: not an OpenAPI document")
+    try:
+        with path.open(encoding="utf-8") as fh:
+            doc = yaml.load(fh, Loader=SAFE_LOADER)
+    except UnicodeDecodeError as exc:
+        raise SpecError(path, None, f"not UTF-8 text (byte {exc.start})") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise SpecError(
+            path, mark.line + 1 if mark else None, f"not valid YAML: {exc.problem}"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise SpecError(path, None, f"not valid YAML: {exc}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("paths"), dict):
+        raise SpecError(path, 1, "not an OpenAPI document (no `paths` mapping)")
+    if not str(doc.get("openapi", "")).startswith("3."):
+        raise SpecError(path, line_of(path, ["openapi"]), "not OpenAPI 3 (no `openapi: 3.x`)")
     return doc
 
 
 def load_document(path: Path) -> dict[str, Any]:
     """Parsed once per file version; callers must not mutate the result."""
-    return _load_cached(path.resolve(), path.stat().st_mtime)
+    try:
+        mtime = path.stat().st_mtime
+    except OSError as exc:
+        raise SpecError(path, None, f"cannot be read ({exc.strerror or exc})") from None
+    if not path.is_file():
+        raise SpecError(path, None, "is not a file")
+    return _load_cached(path.resolve(), mtime)

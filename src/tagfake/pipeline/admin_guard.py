@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from tagfake.admin.surface import PROBLEM, problem
 from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send, dumps
+from tagfake.pipeline.media import is_json_media
 
 ADMIN_PREFIX = "/__admin"
 UI_PREFIX = ADMIN_PREFIX + "/ui"
@@ -201,8 +202,10 @@ def _declared(headers: Mapping[str, list[str]]) -> bool:
     # Bearer only: a browser may add Basic credentials it has cached to any request.
     if any(v.strip().lower().startswith("bearer ") for v in headers.get("authorization", [])):
         return True
+    # Any JSON media type, in any spelling (media.py): none is CORS-safelisted, so a page can
+    # send one only after a preflight tagfake never answers.
     types = headers.get("content-type", [])
-    return len(types) == 1 and types[0].split(";", 1)[0].strip().lower() == "application/json"
+    return len(types) == 1 and is_json_media(types[0])
 
 
 def _same_origin(origin: str, scheme: str, own: tuple[str, int | None] | None) -> bool:

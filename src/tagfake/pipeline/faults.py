@@ -8,17 +8,10 @@ from typing import Any
 
 from tagfake import errors as e
 from tagfake.admin.faults import HEADER, FaultSpecError, Target
+from tagfake.pipeline.auth import credential_of
 from tagfake.pipeline.call import SCOPE_KEY, Call
-from tagfake.pipeline.http import (
-    ASGIApp,
-    BodyTooLarge,
-    Receive,
-    Scope,
-    Send,
-    header,
-    headers_dict,
-    read_body,
-)
+from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send, header
+from tagfake.pipeline.requests import read_request_body
 
 # A 200 whose body stops half-way: the client's JSON parser must cope.
 MALFORMED_BODY = b'{"data": [{"id": "'
@@ -71,7 +64,7 @@ class Faults:
         if wanted is None and not rules.rules():
             await self.app(scope, receive, send)
             return
-        credential = call.vendor.credential(headers_dict(scope))
+        credential = credential_of(call.vendor, scope)
         target = Target(
             vendor=call.vendor.slug,
             operation=call.operation.operation_id,
@@ -90,10 +83,10 @@ class Faults:
         # The journal shows what a faulted try sent, as for any other request.
         call.tenant = target.tenant
         if call.operation.body_media and rule.effect["kind"] != "delay":
-            try:
-                call.raw_body = await read_body(receive, call.runtime.settings.max_body_bytes)
-            except BodyTooLarge:
-                raise e.PayloadTooLarge(call.runtime.settings.max_body_bytes) from None
+            settings = call.runtime.settings
+            call.raw_body = await read_request_body(
+                scope, receive, settings.max_body_bytes, settings.body_timeout
+            )
         kind = rule.effect["kind"]
         if kind == "delay":
             await asyncio.sleep(rule.delay_seconds())

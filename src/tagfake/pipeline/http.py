@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -46,8 +47,21 @@ class BodyTooLarge(Exception):
     pass
 
 
-async def read_body(receive: Receive, limit: int) -> bytes:
-    """The whole body (chunked or not), refusing more than `limit` bytes."""
+class BodyTooSlow(Exception):
+    pass
+
+
+async def read_body(receive: Receive, limit: int, timeout: float | None = None) -> bytes:
+    """The whole body (chunked or not), refusing more than `limit` bytes or, with `timeout`,
+    a body that has not arrived whole within that many seconds."""
+    try:
+        async with asyncio.timeout(timeout):
+            return await _read_all(receive, limit)
+    except TimeoutError:
+        raise BodyTooSlow from None
+
+
+async def _read_all(receive: Receive, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:

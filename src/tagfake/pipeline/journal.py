@@ -9,6 +9,7 @@ from typing import Any
 from tagfake.clock import rfc3339
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send
+from tagfake.text import has_lone_surrogate
 
 _MAX_TEXT = 64 * 1024
 _HIDDEN = {"authorization", "x-api-key", "cookie", "x-tagfake-admin-token"}
@@ -18,9 +19,14 @@ def _decoded(raw: bytes | None) -> Any:
     if not raw:
         return None
     try:
-        return json.loads(raw)
+        doc = json.loads(raw)
     except (ValueError, RecursionError):
-        return raw[:_MAX_TEXT].decode("utf-8", "replace")
+        doc = None
+    else:
+        # A refused body may spell a lone surrogate: kept as its text, the journal can answer.
+        if not has_lone_surrogate(doc):
+            return doc
+    return raw[:_MAX_TEXT].decode("utf-8", "replace")
 
 
 def _headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:

@@ -4,6 +4,7 @@ and body schema. A request that fails here reaches no handler, so it changes not
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 from urllib.parse import parse_qs
@@ -12,6 +13,7 @@ from tagfake.contract.schema import Violation
 from tagfake.contract.spec import OperationContract, Param
 from tagfake.errors import (
     BadRequest,
+    BodyTimeout,
     Invalid,
     NotFound,
     PayloadTooLarge,
@@ -22,6 +24,7 @@ from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import (
     ASGIApp,
     BodyTooLarge,
+    BodyTooSlow,
     Receive,
     Scope,
     Send,
@@ -29,28 +32,45 @@ from tagfake.pipeline.http import (
     read_body,
     replay,
 )
+from tagfake.pipeline.media import parse_media_type
+from tagfake.text import has_lone_surrogate
 
 _INT = re.compile(r"-?\d{1,18}")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite(literal: str) -> float:
+    """`1e999` is JSON's grammar but no number anyone can store or answer (it reads as inf)."""
+    value = float(literal)
+    if not math.isfinite(value):
+        raise ValueError(f"{literal} is out of range")
+    return value
+
+
 def parse_json(raw: bytes, max_depth: int) -> Any:
+    """The one JSON body parser: UTF-8 (strict), RFC 8259 JSON (no NaN/Infinity), no lone
+    UTF-16 surrogate escapes (text that cannot be stored or answered as UTF-8), bounded depth."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise BadRequest("The request body is not valid UTF-8.") from None
     try:
-        doc = json.loads(text, parse_constant=_reject_constant)
+        doc = json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
     except RecursionError:
         raise BadRequest(f"The JSON body is nested deeper than {max_depth} levels.") from None
     except ValueError:
         raise BadRequest("The request body is not valid JSON.") from None
     if depth_exceeds(doc, max_depth):
         raise BadRequest(f"The JSON body is nested deeper than {max_depth} levels.")
+    # Strict UTF-8 decoding already refused encoded surrogates, so only `\uD800`-`\uDFFF`
+    # escapes can bring one in; most bodies have none and skip the walk.
+    if _SURROGATE_ESCAPE.search(text) and has_lone_surrogate(doc):
+        raise BadRequest("The request body is not valid JSON: unpaired UTF-16 surrogate.")
     return doc
 
 
@@ -89,18 +109,39 @@ def resource_named(template: str, param: str) -> str:
     return "Resource"
 
 
-def is_json_media(content_type: str | None) -> bool:
-    if not content_type:
-        return False
-    media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or (media.startswith("application/") and "+json" in media)
+async def read_request_body(scope: Scope, receive: Receive, limit: int, timeout: float) -> bytes:
+    """The request's body as every stage reads it: at most `limit` bytes (the vendor's 413),
+    whole within `timeout` seconds (the vendor's 400, then the connection closes)."""
+    declared = header(scope, "content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(limit)
+    try:
+        return await read_body(receive, limit, timeout)
+    except BodyTooLarge:
+        raise PayloadTooLarge(limit) from None
+    except BodyTooSlow:
+        raise BodyTimeout(timeout) from None
+
+
+def _as_checked(scope: Scope, has_json: bool) -> Scope:
+    """The scope below this stage: its Content-Type is the canonical `application/json` of the
+    body checked here, or none. Handlers take the checked body (`call.body`); connexion below
+    still reads form data for a form media type on any operation, and must find nothing to
+    parse. The outer stages (the journal) keep the headers as sent."""
+    headers = [(k, v) for k, v in scope.get("headers", []) if bytes(k).lower() != b"content-type"]
+    if has_json:
+        headers.append((b"content-type", b"application/json"))
+    return {**scope, "headers": headers}
 
 
 class RequestCheck:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_json_depth: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, max_json_depth: int, body_timeout: float
+    ) -> None:
         self.app = app
         self.limit = max_body_bytes
         self.depth = max_json_depth
+        self.timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         call: Call | None = scope.get(SCOPE_KEY)
@@ -110,20 +151,11 @@ class RequestCheck:
         op = call.operation
         self._check_params(call, op, scope)
         if op.body_media:
-            raw = await self._read(scope, receive)
+            raw = await read_request_body(scope, receive, self.limit, self.timeout)
             call.raw_body = raw
             receive = replay(raw, receive)
             call.body = self._check_body(call, op, scope, raw)
-        await self.app(scope, receive, send)
-
-    async def _read(self, scope: Scope, receive: Receive) -> bytes:
-        declared = header(scope, "content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            raise PayloadTooLarge(self.limit)
-        try:
-            return await read_body(receive, self.limit)
-        except BodyTooLarge:
-            raise PayloadTooLarge(self.limit) from None
+        await self.app(_as_checked(scope, call.body is not None), receive, send)
 
     def _check_body(self, call: Call, op: OperationContract, scope: Scope, raw: bytes) -> Any:
         if not raw.strip():
@@ -135,8 +167,13 @@ class RequestCheck:
             missing = Violation("", '"body" is a required property')
             self._refuse(call, call.vendor.invalid(op.operation_id, problems or [missing], None))
             return {}
-        if not is_json_media(header(scope, "content-type")):
+        media = parse_media_type(header(scope, "content-type"))
+        if media is None or not media.is_json:
             raise UnsupportedMediaType("The request body must be sent as application/json.")
+        if not media.is_utf8:
+            raise UnsupportedMediaType(
+                f"The request body must be UTF-8 JSON, not charset={media.charset}."
+            )
         doc = parse_json(raw, self.depth)
         wants_object = op.body is not None and op.body.json_schema.get("type") == "object"
         if wants_object and not isinstance(doc, dict):

@@ -10,10 +10,18 @@ from typing import Any
 from starlette.exceptions import HTTPException
 
 from tagfake.contract.spec import OperationContract, VendorContract
-from tagfake.errors import MethodNotAllowed, RouteNotFound, ServerFault, TagfakeError
+from tagfake.errors import (
+    BadRequest,
+    BodyTimeout,
+    MethodNotAllowed,
+    RouteNotFound,
+    ServerFault,
+    TagfakeError,
+)
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.faults import DropConnection
 from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send, dumps
+from tagfake.pipeline.media import is_json_media
 from tagfake.settings import ValidationMode
 
 log = logging.getLogger("tagfake.validation")
@@ -93,6 +101,8 @@ class Respond:
         payload = dumps(body)
         raw = [] if _has(headers, "content-type") else [(b"content-type", b"application/json")]
         raw += [(k.lower().encode(), v.encode("latin-1")) for k, v in headers.items()]
+        if isinstance(exc, BodyTimeout):  # what is left of the body would read as a request
+            raw.append((b"connection", b"close"))
         start = {"type": "http.response.start", "status": status, "headers": raw}
         await self._finish(call, start, payload, send)
 
@@ -127,7 +137,7 @@ class Respond:
         ctype = next((v for k, v in headers if k.lower() == b"content-type"), b"")
         if not payload:
             body: Any = None
-        elif b"json" not in ctype.lower():
+        elif not is_json_media(ctype.decode("latin-1")):
             return [f"status {status}: answer is {ctype.decode('latin-1') or 'untyped'}, not JSON"]
         else:
             try:
@@ -139,11 +149,16 @@ class Respond:
 
 
 def _router_error(call: Call, scope: Scope, status: int) -> TagfakeError:
-    """Starlette's own 404/405 for a partial route match, as the vendor's error."""
+    """Starlette's own 404/405 for a partial route match, as the vendor's error; any other
+    status it raises (a request it cannot read) as the vendor's 400 or 500."""
     allow = call.contract.methods_for(scope["path"][len(call.mount) :] or "/")
     if status == 405 and allow:
         return MethodNotAllowed(scope["method"].upper(), allow)
-    return RouteNotFound(scope["path"])
+    if status in {404, 405}:
+        return RouteNotFound(scope["path"])
+    if 400 <= status < 500:
+        return BadRequest("The request could not be read.")
+    return ServerFault()
 
 
 def _has(headers: dict[str, str], name: str) -> bool:

@@ -29,6 +29,7 @@ from typing import IO, TYPE_CHECKING, Any
 from tagfake import __version__
 from tagfake.state.memory import SNAPSHOT_FORMAT
 from tagfake.state.store import Store
+from tagfake.text import has_lone_surrogate
 
 if TYPE_CHECKING:
     from tagfake.runtime import Runtime
@@ -83,6 +84,8 @@ class StateFile:
             raise self._refuse(
                 f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
             ) from None
+        if has_lone_surrogate(doc):
+            raise self._refuse("holds an unpaired UTF-16 surrogate, which is not UTF-8 text")
         check_snapshot(doc, self)
         assert isinstance(doc, dict)
         return doc

@@ -29,6 +29,8 @@ class Surface(ABC):
     is_vendor: ClassVar[bool] = True
     #: (requests, seconds) of the vendor's documented rate limit, enforced in rate-limit mode.
     rate_limit: ClassVar[tuple[int, int] | None] = None
+    #: The request headers (lower-case) that carry the credential; sent twice, they are refused.
+    credential_headers: ClassVar[tuple[str, ...]] = ()
     #: Laravel's order: the route's models are resolved (404) before the body is validated, and
     #: every failing rule is reported at once. The request check then hands a schema-invalid
     #: body on (`Call.pending`) and the backend reports it after its lookups, with its own rules.

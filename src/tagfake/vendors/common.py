@@ -26,6 +26,17 @@ def tenant() -> str:
     return c.tenant
 
 
+def request_body() -> Any:
+    """The JSON body exactly as the request check parsed and checked it (None: none sent; a
+    vendor that validates after route-model binding finds its schema violations in
+    `call().pending`).
+
+    Handlers take it from here, never from connexion's own body argument: connexion decides
+    by its own media-type test whether to parse (it misses `application/JSON` and
+    `application/json ; charset=utf-8`) and parses again without tagfake's checks."""
+    return current().body
+
+
 async def run(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Backend code inline on the loop, or on a worker thread when the store blocks on I/O."""
     if current().runtime.store.blocking:

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.responses import Response
 
 from tagfake.vendors.commbox.envelope import ok
-from tagfake.vendors.common import call, reply, run, tenant
+from tagfake.vendors.common import call, reply, request_body, run, tenant
 
 
 def answer(data: Any) -> Response:
@@ -19,12 +19,14 @@ async def get_tags() -> Response:
     return answer(await run(call().backend.get_tags, tenant()))
 
 
-async def create_tag(body: dict[str, Any]) -> Response:
+async def create_tag() -> Response:
+    body = request_body()
     new_id = await run(call().backend.create_tag, tenant(), body["data"])
     return answer({"id": new_id})
 
 
-async def update_tag(TAG_ID: int, body: dict[str, Any]) -> Response:
+async def update_tag(TAG_ID: int) -> Response:
+    body = request_body()
     await run(call().backend.update_tag, tenant(), TAG_ID, body["data"])
     return answer({"id": None})
 
@@ -38,12 +40,14 @@ async def get_tags_groups() -> Response:
     return answer(await run(call().backend.get_tags_groups, tenant()))
 
 
-async def create_tags_group(body: dict[str, Any]) -> Response:
+async def create_tags_group() -> Response:
+    body = request_body()
     new_id = await run(call().backend.create_tags_group, tenant(), body["data"])
     return answer({"id": new_id})
 
 
-async def update_tags_group(TAGS_GROUP_ID: int, body: dict[str, Any]) -> Response:
+async def update_tags_group(TAGS_GROUP_ID: int) -> Response:
+    body = request_body()
     await run(call().backend.update_tags_group, tenant(), TAGS_GROUP_ID, body["data"])
     return answer({"id": None})
 

@@ -39,6 +39,8 @@ class CommBox(Vendor):
     # Throttling is documented (429) without numbers; in rate-limit mode: 100 per minute per key.
     rate_limit = (100, 60)
 
+    credential_headers = ("authorization",)
+
     def credential(self, headers: Mapping[str, str]) -> str | None:
         return bearer_token(headers)
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.responses import Response
 
-from tagfake.vendors.common import call, reply, run, tenant
+from tagfake.vendors.common import call, reply, request_body, run, tenant
 from tagfake.vendors.healvi.envelope import ok
 
 
@@ -14,7 +12,7 @@ async def get_profile(id: int) -> Response:
     return reply(ok(await run(call().backend.get_profile, tenant(), id)))
 
 
-async def sync_profile_tags(profileId: int, body: dict[str, Any]) -> Response:
+async def sync_profile_tags(profileId: int) -> Response:
     c = call()
-    tags = await run(c.backend.sync_profile_tags, tenant(), profileId, body, c.pending)
+    tags = await run(c.backend.sync_profile_tags, tenant(), profileId, request_body(), c.pending)
     return reply(ok(tags))

@@ -50,6 +50,8 @@ class Healvi(Vendor):
     auth_hint = "Authorization: Bearer <token>"
     validates_after_binding = True
 
+    credential_headers = ("authorization",)
+
     def credential(self, headers: Mapping[str, str]) -> str | None:
         return bearer_token(headers)
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.responses import Response
 
-from tagfake.vendors.common import call, reply, run, tenant
+from tagfake.vendors.common import call, reply, request_body, run, tenant
 from tagfake.vendors.nexor.envelope import data, success
 
 
@@ -14,11 +12,13 @@ async def list_tags(search: str | None = None) -> Response:
     return reply(data(await run(call().backend.list_tags, tenant(), search)))
 
 
-async def create_tag(body: dict[str, Any]) -> Response:
+async def create_tag() -> Response:
+    body = request_body()
     return reply(data(await run(call().backend.create_tag, tenant(), body)), 201)
 
 
-async def update_tag(id: str, body: dict[str, Any] | None = None) -> Response:
+async def update_tag(id: str) -> Response:
+    body = request_body()
     return reply(data(await run(call().backend.update_tag, tenant(), id, body or {})))
 
 
@@ -31,17 +31,20 @@ async def get_lead_tags(leadId: str) -> Response:
     return reply(data(await run(call().backend.get_lead_tags, tenant(), leadId)))
 
 
-async def assign_lead_tags(leadId: str, body: dict[str, Any]) -> Response:
+async def assign_lead_tags(leadId: str) -> Response:
+    body = request_body()
     tags = await run(call().backend.assign_lead_tags, tenant(), leadId, body)
     return reply(data(tags), 201)
 
 
-async def sync_lead_tags(body: dict[str, Any]) -> Response:
+async def sync_lead_tags() -> Response:
+    body = request_body()
     return reply(success(**await run(call().backend.sync_lead_tags, tenant(), body)))
 
 
-async def create_leads(body: dict[str, Any] | list[Any]) -> Response:
+async def create_leads() -> Response:
     """One lead → 201 `{"success", "lead"}`; an array → 200 with per-item outcomes."""
+    body = request_body()
     outcome = await run(call().backend.create_leads, tenant(), body)
     return reply(success(**outcome), 201 if isinstance(body, dict) else 200)
 

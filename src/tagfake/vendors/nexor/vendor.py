@@ -110,6 +110,8 @@ class Nexor(Vendor):
     entity_kinds = (KIND,)
     auth_hint = "X-API-Key: <key>"
 
+    credential_headers = ("x-api-key",)
+
     def credential(self, headers: Mapping[str, str]) -> str | None:
         return headers.get("x-api-key", "").strip() or None
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.responses import Response
 
-from tagfake.vendors.common import call, reply, run, tenant
+from tagfake.vendors.common import call, reply, request_body, run, tenant
 from tagfake.vendors.zapini.envelope import ok
 
 
@@ -15,8 +13,8 @@ async def list_tags() -> Response:
     return reply(ok({"tags": tags}))
 
 
-async def create_tag(body: dict[str, Any]) -> Response:
-    tag = await run(call().backend.create_tag, tenant(), body, call().pending)
+async def create_tag() -> Response:
+    tag = await run(call().backend.create_tag, tenant(), request_body(), call().pending)
     return reply(ok({"tag": tag}, "Tag created successfully"), 201)
 
 
@@ -24,8 +22,9 @@ async def get_tag(uuid: str) -> Response:
     return reply(ok({"tag": await run(call().backend.get_tag, tenant(), uuid)}))
 
 
-async def update_tag(uuid: str, body: dict[str, Any] | None = None) -> Response:
-    tag = await run(call().backend.update_tag, tenant(), uuid, body or {}, call().pending)
+async def update_tag(uuid: str) -> Response:
+    body = request_body() or {}
+    tag = await run(call().backend.update_tag, tenant(), uuid, body, call().pending)
     return reply(ok({"tag": tag}, "Tag updated successfully"))
 
 
@@ -39,8 +38,9 @@ async def get_conversation(uuid: str) -> Response:
     return reply(ok({"conversation": conversation}))
 
 
-async def update_conversation_tags(uuid: str, body: dict[str, Any]) -> Response:
+async def update_conversation_tags(uuid: str) -> Response:
     c = call()
+    body = request_body()
     tags = await run(
         c.backend.update_conversation_tags, tenant(), uuid, body.get("tag_ids"), c.pending
     )

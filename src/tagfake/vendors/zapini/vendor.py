@@ -28,6 +28,8 @@ class Zapini(Vendor):
     rate_limit = (100, 15 * 60)  # documented: "100 requests / 15 min"
     validates_after_binding = True
 
+    credential_headers = ("authorization",)
+
     def credential(self, headers: Mapping[str, str]) -> str | None:
         return bearer_token(headers)
 

@@ -1,0 +1,77 @@
+"""Slow clients cannot hold the server: a deadline for every request's headers, on top of uvicorn.
+
+uvicorn times out idle keep-alive connections (and restarts that timer on every byte), but not a
+client that opens a connection and sends half a request line, trickles headers, or leaves the
+rest of a body the app did not read. The protocol below gives each request `timeout` seconds
+from the moment the connection is ready for it (opened, or the previous answer sent) until its
+headers are complete and an answer is under way; past that, a client that started a request
+gets a bare 408 and the connection is closed (one that sent nothing is closed silently, as
+uvicorn closes idle ones). Bodies the app reads have their own bound, answered in the vendor's
+envelope (`pipeline/requests.py`). `limit_concurrency` caps the connections served at once."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+_TIMEOUT_ANSWER = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+
+
+class _RequestDeadline:
+    """Mixed into uvicorn's HTTP protocol (httptools or h11: both keep `cycle`, `transport`,
+    `loop` and call `on_response_complete`)."""
+
+    timeout: float = 5.0
+    _deadline: asyncio.TimerHandle | None = None
+    _heard: bool = False
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        self._heard = True
+        super().data_received(data)  # type: ignore[misc]
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()  # type: ignore[misc]
+        transport: Any = getattr(self, "transport", None)
+        if transport is not None and not transport.is_closing():
+            self._heard = False
+            self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def _arm(self) -> None:
+        self._disarm()
+        loop: asyncio.AbstractEventLoop = getattr(self, "loop", None) or asyncio.get_event_loop()
+        self._deadline = loop.call_later(self.timeout, self._expired)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _expired(self) -> None:
+        self._deadline = None
+        transport: Any = getattr(self, "transport", None)
+        if transport is None or transport.is_closing():
+            return
+        cycle: Any = getattr(self, "cycle", None)
+        if cycle is not None and not cycle.response_complete:
+            return  # a request is being answered; its body has the app's own bound
+        if self._heard:
+            transport.write(_TIMEOUT_ANSWER)
+        transport.close()
+
+
+def guarded_protocol(timeout: float) -> type[asyncio.Protocol]:
+    """uvicorn's own HTTP protocol class, with the request deadline."""
+    guarded: type[asyncio.Protocol] = type(
+        "GuardedHTTPProtocol", (_RequestDeadline, AutoHTTPProtocol), {"timeout": timeout}
+    )
+    return guarded
