@@ -4,14 +4,26 @@ the fake (`inprocess_targets`) or against any base URL (`remote.url_targets`, th
 
     with inprocess_targets(app) as targets:
         run = run_suite(targets, Options(run_id="local"))
+
+The names below load on first use: `tagfake serve` registers the `contract` command from
+`tagfake.suite.cli` without needing hypothesis or schemathesis (the `contract` extra).
 """
 
 from __future__ import annotations
 
-from tagfake.suite.base import Budget
-from tagfake.suite.inprocess import inprocess_targets
-from tagfake.suite.model import CheckResult, Observation, SuiteRun, VendorRun
-from tagfake.suite.runner import Options, run_suite
+import importlib
+from typing import Any
+
+_WHERE = {
+    "Budget": "tagfake.suite.base",
+    "inprocess_targets": "tagfake.suite.inprocess",
+    "CheckResult": "tagfake.suite.model",
+    "Observation": "tagfake.suite.model",
+    "SuiteRun": "tagfake.suite.model",
+    "VendorRun": "tagfake.suite.model",
+    "Options": "tagfake.suite.runner",
+    "run_suite": "tagfake.suite.runner",
+}
 
 __all__ = [
     "Budget",
@@ -23,3 +35,9 @@ __all__ = [
     "inprocess_targets",
     "run_suite",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
