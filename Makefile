@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 # The contract tests replay the reports' curl lines with bash, curl and jq.
 JQ       := /usr/bin/jq
 
-.PHONY: serve test lint typecheck check bench contract container-test report-screenshot clean
+.PHONY: serve test lint typecheck check bench contract container-test report-screenshot screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,9 @@ bench: $(STAMP)
 contract: $(STAMP)
 	@test -n "$(TAGFAKE_URL)" || { echo "set TAGFAKE_URL to the server to check"; exit 2; }
 	$(BIN)/tagfake contract --base-url "$(TAGFAKE_URL)" $(ARGS)
+
+screenshots: $(STAMP) $(CHROMIUM)
+	$(BIN)/python scripts/screenshots.py
 
 container-test: $(STAMP)
 	bash scripts/container-test.sh

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make container-test`: build tagfake's image with rootful podman on a local Debian base
 # (no registry is reachable here), lint it, run it as a service container would run in CI, and
-# check it: healthy, unprivileged, one request per vendor, a contract run through its URL, JSON
-# access log, state kept on a volume across a restart, and a clean SIGTERM stop (exit 0, < 2 s);
+# check it: healthy, unprivileged, one request per vendor, the dashboard and Swagger UI, a
+# contract run through its URL, JSON access log, state kept on a volume across a restart, and a
+# clean SIGTERM stop (exit 0, < 2 s);
 # the admin API's guard (Host names, the start warning) and, in a second container, its token.
 #
 # First run on a fresh machine: apt packages,
@@ -280,6 +281,20 @@ code=$(status_of -H 'Host: tagfake:8080' -H "${CRED[${vendors[0]}]}" "$URL${PREF
 if [ "$code" = 200 ]; then pass "vendor routes answer Host: tagfake (a service name)"; else fail "vendor route with Host: tagfake -> $code"; fi
 warned=$(podman logs "$name" 2>&1 | grep -c 'no admin token' || true)
 if [ "$warned" = 1 ]; then pass "one start warning: no admin token on 0.0.0.0"; else fail "start warnings about the admin token: $warned"; fi
+
+# 9c. The dashboard and Swagger UI are in the image, with their assets --------------------------
+page_has() { curl -sS -m 5 "$1" 2>/dev/null | grep -q "$2"; }
+if page_has "$URL/__admin/ui/" '<h1>Overview</h1>' && [ "$(status_of "$URL/__admin/ui/static/ui.js")" = 200 ]; then
+  pass "dashboard at /__admin/ui/ with its assets"
+else
+  fail "dashboard at /__admin/ui/"
+fi
+v=${vendors[0]}
+if page_has "$URL${PREFIX[$v]}/ui/" 'swagger-ui-bundle.js' && [ "$(status_of "$URL${PREFIX[$v]}/ui/swagger-ui-bundle.js")" = 200 ]; then
+  pass "$v: Swagger UI at ${PREFIX[$v]}/ui/"
+else
+  fail "$v: Swagger UI at ${PREFIX[$v]}/ui/"
+fi
 
 # 10. State on the volume survives a SIGTERM stop and a start ----------------------------------
 v=${vendors[0]}

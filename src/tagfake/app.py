@@ -33,6 +33,7 @@ from tagfake.pipeline.respond import Respond
 from tagfake.pipeline.routes import RouteCheck
 from tagfake.runtime import Runtime
 from tagfake.settings import Settings
+from tagfake.ui import mount_ui
 from tagfake.vendors.common import snake
 
 with warnings.catch_warnings():
@@ -57,6 +58,34 @@ with warnings.catch_warnings():
     from connexion.spec import Specification
 
 log = logging.getLogger("tagfake")
+
+
+SWAGGER_UI_PATH = "/ui"
+
+
+def spec_page_paths(mounts: list[Mount]) -> tuple[str, ...]:
+    """The path prefixes connexion's spec and Swagger UI routes answer (one per mount)."""
+    out: list[str] = []
+    for m in mounts:
+        out += [f"{m.prefix}/openapi.json", f"{m.prefix}/openapi.yaml"]
+        if m.surface.is_vendor:
+            out.append(f"{m.prefix}{SWAGGER_UI_PATH}")
+    return tuple(out)
+
+
+class SpecPages(SwaggerUIMiddleware):  # type: ignore[misc]
+    """connexion's SwaggerUIMiddleware, entered only for its own paths: one `startswith` for a
+    vendor request instead of a walk through a router of every mount's spec and UI routes."""
+
+    def __init__(self, app: Any, *, paths: tuple[str, ...]) -> None:
+        super().__init__(app)
+        self.paths = paths
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.paths):
+            await super().__call__(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def handler_resolver(module_name: str) -> Resolver:
@@ -97,18 +126,20 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         for slug, vendor in runtime.vendors.items()
     ]
     admin_spec = settings.specs_dir / "admin.openapi.yaml"
-    mounts.append(
-        Mount(ADMIN_PREFIX, ADMIN, compile_contract("admin", admin_spec), AdminBackend(runtime))
-    )
+    admin_contract = compile_contract("admin", admin_spec)
+    admin_backend = AdminBackend(runtime)
+    mounts.append(Mount(ADMIN_PREFIX, ADMIN, admin_contract, admin_backend))
     policy = AdminPolicy(settings.admin_token, settings.allowed_hosts, settings.host)
+    ui = mount_ui(admin_backend, admin_contract, policy)
     pipeline = [
         LastResort,
         # Ahead of everything under /__admin: the API, its spec, the dashboard.
         partial(AdminGuard, policy=policy),
         ExceptionMiddleware,
-        # Serves each spec at `<mount>/openapi.json`, ahead of auth, as vendors publish theirs.
-        SwaggerUIMiddleware,
-        partial(Guard, runtime=runtime, mounts=mounts),
+        # Each spec at `<mount>/openapi.json` and Swagger UI at `<mount>/ui/`, ahead of auth, as
+        # vendors publish theirs; other paths skip its router.
+        partial(SpecPages, paths=spec_page_paths(mounts)),
+        partial(Guard, runtime=runtime, mounts=mounts, ui=ui),
         JournalRecorder,
         partial(Respond, mode=settings.validation),
         RoutingMiddleware,
@@ -181,7 +212,12 @@ def _add_api(app: AsyncApp, m: Mount) -> None:
         name=m.surface.slug,
         resolver=handler_resolver(_handlers_module(m)),
         validate_responses=False,
-        swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
+        swagger_ui_options=SwaggerUIOptions(
+            swagger_ui=m.surface.is_vendor,
+            swagger_ui_path=SWAGGER_UI_PATH,
+            # "Try it out" sends to the spec's servers, which connexion sets to this mount.
+            swagger_ui_config={"tryItOutEnabled": False, "displayRequestDuration": True},
+        ),
     )
 
 

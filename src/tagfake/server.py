@@ -46,6 +46,7 @@ def banner(runtime: Runtime, base: str, state: str | None = None) -> str:
                     lines.append(f"           {line}")
     if state is not None:
         lines.append(f"state file: {state}")
+    lines.append(f"dashboard: {base}/__admin/ui/   (each spec in Swagger UI at <base URL>/ui/)")
     lines.append(f"validation: {settings.validation}; stop with Ctrl-C or SIGTERM")
     return "\n".join(lines)
 

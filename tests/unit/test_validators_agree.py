@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -126,6 +127,15 @@ def mutated(draw: st.DrawFn, seeds: list[Any]) -> Any:
     return body
 
 
+def only_stricter_on_email(op: Any, body: Any) -> bool:
+    """openapi-core's `email` format only asks for an "@"; the compiled validators follow
+    RFC 5321 and refuse "@", "a@" or "a b@c". That is the one difference we accept."""
+    lax_email = jsonschema_rs.validator_for(
+        op.body.json_schema, validate_formats=True, formats={"email": lambda s: "@" in s}
+    )
+    return bool(lax_email.is_valid(body))
+
+
 @pytest.mark.parametrize(("vendor", "op"), OPERATIONS, ids=IDS)
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(data=st.data())
@@ -135,4 +145,16 @@ def test_both_validators_agree_on_generated_bodies(
     body = data.draw(mutated(examples_of(op)))
     fast = op.body.is_valid(body)
     slow = reference_accepts(vendor, op.method.upper(), concrete(op.path), body)
+    if slow and not fast and only_stricter_on_email(op, body):
+        return
     assert fast == slow, f"{vendor}.{op.operation_id}: {body!r} fast={fast} reference={slow}"
+
+
+def test_the_one_accepted_difference_is_a_stricter_email() -> None:
+    vendor, op = next((v, o) for v, o in OPERATIONS if o.operation_id == "createLeads")
+    lead = {"first_name": "Ada", "email": "@"}
+    assert op.body is not None
+    assert not op.body.is_valid(lead)
+    assert reference_accepts(vendor, op.method.upper(), concrete(op.path), lead)
+    assert only_stricter_on_email(op, lead)
+    assert not only_stricter_on_email(op, {"first_name": 7, "email": "@"})

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tagfake import __version__
+from tagfake.admin import browse
 from tagfake.admin.faults import FaultSpecError
 from tagfake.admin.journal import JournalQuery
 from tagfake.clock import ClockRangeError, rfc3339
@@ -95,6 +96,84 @@ class AdminBackend:
                     for kind, items in ns.entities.items()
                 },
             }
+
+    def overview(self) -> dict[str, Any]:
+        """What the dashboard's first page shows: health, and per vendor its tenants and counts."""
+        rt = self.rt
+        vendors: dict[str, Any] = {}
+        for slug, v in rt.vendors.items():
+            tenants = []
+            for tenant in sorted(rt.store.tenants(slug)):
+                with rt.store.read(slug, tenant) as ns:
+                    entities = {kind: len(items) for kind, items in ns.entities.items()}
+                    tags = len(ns.tags)
+                tenants.append(
+                    {
+                        "tenant": tenant,
+                        "credentials": rt.store.credentials(slug, tenant),
+                        "tags": tags,
+                        "entities": entities,
+                    }
+                )
+            vendors[slug] = {
+                "mount": v.mount_path(rt.settings.single_vendor),
+                "tenants": tenants,
+                "scenarios": self.scenarios(slug),
+                "operations": sorted(rt.contracts[slug].operations),
+            }
+        return {**self.health(), "vendors": vendors, **self.faults(), "clock": self.clock()}
+
+    def scenarios(self, vendor: str) -> list[str]:
+        self._vendor(vendor)
+        folder = self.rt.settings.fixtures_dir / vendor
+        return sorted(p.stem for p in folder.glob("*.yaml"))
+
+    def _tenant(self, vendor: str, tenant: str) -> None:
+        self._vendor(vendor)
+        if tenant not in self.rt.store.tenants(vendor):
+            raise NotFound("Tenant", f"{vendor} has no tenant {tenant!r}")
+
+    def tag_page(self, vendor: str, tenant: str, q: browse.PageQuery) -> dict[str, Any]:
+        """One page of a tenant's tags, each with how many entities carry it."""
+        self._tenant(vendor, tenant)
+        with self.rt.store.read(vendor, tenant) as ns:
+            total = len(ns.tags)
+            matched, wanted = browse.page_keys(ns.tags, q)
+        # A second, short read for the page itself: the sort above may have waited for no one.
+        with self.rt.store.read(vendor, tenant) as ns:
+            page = [(k, dict(ns.tags[k])) for k in wanted if k in ns.tags]
+            carried = browse.carriers(ns, {k for k, _ in page})
+        return {
+            "vendor": vendor,
+            "tenant": tenant,
+            "total": total,
+            "matched": matched,
+            "columns": browse.columns([t for _, t in page]),
+            "tags": [{**t, "_key": k, "_carriers": carried[k]} for k, t in page],
+        }
+
+    def entity_page(
+        self, vendor: str, tenant: str, q: browse.PageQuery, tag: str | None = None
+    ) -> dict[str, Any]:
+        """One page of a tenant's entities (of every kind), optionally only those carrying `tag`,
+        each with its tags as (key, label)."""
+        self._tenant(vendor, tenant)
+        with self.rt.store.read(vendor, tenant) as ns:
+            found = browse.ordered_entities(ns.entities, q, tag)
+            entities = []
+            for kind, key in found[q.offset : q.offset + q.limit]:
+                e = ns.entities[kind][key]
+                labels = [(t, browse.label(ns.tags[t]) if t in ns.tags else t) for t in e.tags]
+                entities.append({"kind": kind, "id": key, "attrs": dict(e.attrs), "tags": labels})
+            tag_label = browse.label(ns.tags[tag]) if tag is not None and tag in ns.tags else None
+        return {
+            "vendor": vendor,
+            "tenant": tenant,
+            "tag": tag,
+            "tag_label": tag_label,
+            "matched": len(found),
+            "entities": entities,
+        }
 
     def journal(self, query: JournalQuery) -> dict[str, Any]:
         return self.rt.journal.query(query)

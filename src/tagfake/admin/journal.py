@@ -9,6 +9,19 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def breaks_contract(entry: dict[str, Any]) -> bool:
+    """An answer that broke the spec, or (`tagfake proxy`) a request or upstream answer that did,
+    or an upstream answer the fake's differs from."""
+    if entry["violations"]:
+        return True
+    proxy = entry.get("proxy") or {}
+    return bool(
+        proxy.get("request_violations")
+        or proxy.get("answer_violations")
+        or (proxy.get("comparison") or {}).get("differences")
+    )
+
+
 @dataclass(frozen=True)
 class JournalQuery:
     vendor: str | None = None
@@ -18,10 +31,18 @@ class JournalQuery:
     path: str | None = None
     status: int | None = None
     limit: int | None = None
+    #: Only entries recorded after this id (a live view asking for what is new).
+    after: int | None = None
+    #: A status class: 2 for 2xx, 4 for 4xx, 0 for dropped connections.
+    status_class: int | None = None
+    violations_only: bool = False
 
     def accepts(self, entry: dict[str, Any]) -> bool:
         return (
-            (self.vendor is None or entry["vendor"] == self.vendor)
+            (self.after is None or entry["id"] > self.after)
+            and (self.status_class is None or entry["status"] // 100 == self.status_class)
+            and (not self.violations_only or breaks_contract(entry))
+            and (self.vendor is None or entry["vendor"] == self.vendor)
             and (self.tenant is None or entry["tenant"] == self.tenant)
             and (self.operation is None or entry["operation_id"] == self.operation)
             and (self.method is None or entry["method"] == self.method.upper())

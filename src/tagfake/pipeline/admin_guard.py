@@ -17,8 +17,13 @@ order, before anything reads the body:
    (`X-Tagfake-Admin`, the token header, `Authorization`): what a `no-cors` fetch or an HTML form
    cannot send without a CORS preflight, which nothing here answers (403).
 
-Under `/__admin/ui/` a same-origin browser form post (no JSON, no custom header) passes step 4
-marked with `FORM_POST_KEY`: the dashboard must then check its CSRF token itself (`csrf_ok`).
+Under `/__admin/ui/` (the dashboard, used from a browser, which sends no token header):
+- step 2 also accepts the dashboard's sign-in cookie (`DASHBOARD_COOKIE`, an HMAC of the token,
+  set by the dashboard's login form or by a first URL with `?token=`); without it, the login
+  form and its assets are served, a page load is sent to the login form (303) and anything else
+  is refused (401);
+- a same-origin browser form post (no JSON, no custom header) passes step 4 marked with
+  `FORM_POST_KEY`: the dashboard must then check its CSRF token itself.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ import ipaddress
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import parse_qs, quote, urlsplit
 
 from tagfake.admin.surface import PROBLEM, problem
 from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send, dumps
@@ -42,6 +48,10 @@ MARKER_HEADER = "X-Tagfake-Admin"
 FORM_POST_KEY = "tagfake.admin.form_post"
 #: In the scope of every admin request: the `AdminPolicy` (the dashboard's CSRF tokens).
 POLICY_KEY = "tagfake.admin.policy"
+#: The dashboard's sign-in cookie (HttpOnly, SameSite=Strict, Path=/__admin/ui).
+DASHBOARD_COOKIE = "tagfake_ui"
+#: Dashboard paths served without the token: the login form and its assets.
+_DASHBOARD_OPEN = (UI_PREFIX + "/login", UI_PREFIX + "/static/")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _SAME_ORIGIN_SITES = frozenset({"same-origin", "none"})
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -121,7 +131,12 @@ class AdminPolicy:
         return name in self.names or any(name == s[1:] or name.endswith(s) for s in self.suffixes)
 
     def check(
-        self, method: str, path: str, scheme: str, headers: Mapping[str, list[str]]
+        self,
+        method: str,
+        path: str,
+        scheme: str,
+        headers: Mapping[str, list[str]],
+        query: str = "",
     ) -> Refusal | None:
         """Why this admin request is refused, or None when it may go on."""
         hosts = headers.get("host", [])
@@ -137,6 +152,8 @@ class AdminPolicy:
                     "add it to --allowed-hosts (TAGFAKE_ALLOWED_HOSTS)",
                 )
         refusal = self._check_token(headers)
+        if refusal is not None and is_dashboard_path(path):
+            refusal = self._dashboard_sign_in(method, path, query, headers, refusal)
         if refusal is not None:
             return refusal
         sites = [v.strip().lower() for v in headers.get("sec-fetch-site", [])]
@@ -184,7 +201,48 @@ class AdminPolicy:
             return Refusal(401, "wrong admin token", challenge)
         return None
 
-    # -- for the dashboard: CSRF tokens of same-origin form posts ----------------------------
+    # -- for the dashboard: its sign-in cookie and CSRF tokens --------------------------------
+    @property
+    def token_required(self) -> bool:
+        return self._token is not None
+
+    def token_matches(self, given: str) -> bool:
+        if self._token is None:
+            return True
+        return hmac.compare_digest(given.encode("latin-1", "replace"), self._token)
+
+    def dashboard_session(self) -> str | None:
+        """The dashboard cookie's value: an HMAC of the token, the same in every worker, and
+        never the token itself."""
+        if self._token is None:
+            return None
+        return hmac.new(self._token, b"tagfake-ui-session", "sha256").hexdigest()
+
+    def _dashboard_sign_in(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, list[str]],
+        refusal: Refusal,
+    ) -> Refusal | None:
+        session = self.dashboard_session()
+        if session is not None and hmac.compare_digest(_cookie(headers, DASHBOARD_COOKIE), session):
+            return None
+        if path.startswith(_DASHBOARD_OPEN):
+            return None
+        if method.upper() == "GET":
+            given = parse_qs(query).get("token", [])
+            if given and self.token_matches(given[0]):
+                return None  # the dashboard turns it into its cookie
+            target = quote(path + (f"?{query}" if query else ""), safe="")
+            if "x-tagfake-live" not in headers:
+                return Refusal(
+                    303, "sign in first", {"Location": f"{UI_PREFIX}/login?next={target}"}
+                )
+        return refusal
+
+    # -- CSRF tokens of same-origin form posts ------------------------------------------------
     def csrf_token(self, session: str = "") -> str:
         """A token to embed in the dashboard's forms (bound to `session`, if it has one)."""
         return hmac.new(self.csrf_secret, session.encode(), "sha256").hexdigest()
@@ -193,6 +251,22 @@ class AdminPolicy:
         return hmac.compare_digest(
             token.encode("latin-1", "replace"), self.csrf_token(session).encode()
         )
+
+
+def is_dashboard_path(path: str) -> bool:
+    return path == UI_PREFIX or path.startswith(UI_PREFIX + "/")
+
+
+def _cookie(headers: Mapping[str, list[str]], name: str) -> str:
+    for raw in headers.get("cookie", []):
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(raw)
+        except CookieError:
+            continue
+        if name in jar:
+            return jar[name].value
+    return ""
 
 
 def _declared(headers: Mapping[str, list[str]]) -> bool:
@@ -243,7 +317,13 @@ class AdminGuard:
         if scope["type"] == "http" and is_admin_path(scope["path"]):
             headers = _header_lists(scope)
             method = str(scope["method"])
-            refusal = self.policy.check(method, scope["path"], scope.get("scheme", "http"), headers)
+            refusal = self.policy.check(
+                method,
+                scope["path"],
+                scope.get("scheme", "http"),
+                headers,
+                scope.get("query_string", b"").decode("latin-1"),
+            )
             if refusal is not None:
                 await _refuse(send, refusal)
                 return

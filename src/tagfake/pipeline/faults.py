@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from tagfake import errors as e
@@ -89,7 +90,7 @@ class Faults:
             )
         kind = rule.effect["kind"]
         if kind == "delay":
-            await asyncio.sleep(rule.delay_seconds())
+            await sleep_at_least(rule.delay_seconds())
             call.fault = f"{call.fault} (then answered normally)"
             await self.app(scope, receive, send)
         elif kind == "status":
@@ -107,3 +108,11 @@ class Faults:
                 }
             )
             await send({"type": "http.response.body", "body": MALFORMED_BODY})
+
+
+async def sleep_at_least(seconds: float) -> None:
+    """An injected delay is a promise of at least that long; uvloop's timers have millisecond
+    granularity and may fire a fraction of a millisecond early."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        await asyncio.sleep(left)

@@ -33,6 +33,8 @@ class ThreadedServer:
         self.port = 0
         # Seconds from start() to accepting requests (app build included, imports excluded).
         self.startup_seconds: float | None = None
+        #: The ASGI app being served (`tagfake.app.runtime_of(server.app)` reaches its state).
+        self.app: Any = None
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -64,7 +66,7 @@ class ThreadedServer:
             from tagfake.app import create_app
 
         began = time.perf_counter()
-        app = create_app(self.settings)
+        app = self.app = create_app(self.settings)
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
         try:
             sock.bind((self.host, 0))
