@@ -39,6 +39,8 @@ class Call:
     violations: list[str] = field(default_factory=list)
     #: What a fault rule did to this request; the answer is then not checked against the spec.
     fault: str | None = None
+    #: `tagfake proxy` only: what the forwarded call did (journal field "proxy").
+    proxy: dict[str, Any] | None = None
 
 
 _current: contextvars.ContextVar[Call] = contextvars.ContextVar("tagfake_call")

@@ -9,10 +9,10 @@ from typing import Any
 from tagfake.clock import rfc3339
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send
+from tagfake.redact import PLAIN
 from tagfake.text import has_lone_surrogate
 
 _MAX_TEXT = 64 * 1024
-_HIDDEN = {"authorization", "x-api-key", "cookie", "x-tagfake-admin-token"}
 
 
 def _decoded(raw: bytes | None) -> Any:
@@ -33,7 +33,7 @@ def _headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for k, v in pairs:
         name = bytes(k).decode("latin-1").lower()
-        out[name] = "***" if name in _HIDDEN else bytes(v).decode("latin-1")
+        out[name] = PLAIN.header(name, bytes(v).decode("latin-1"))
     return out
 
 
@@ -73,7 +73,7 @@ class JournalRecorder:
                     "operation_id": call.operation.operation_id if call.operation else None,
                     "method": scope["method"].upper(),
                     "path": scope["path"],
-                    "query": scope.get("query_string", b"").decode("latin-1"),
+                    "query": PLAIN.query(scope.get("query_string", b"").decode("latin-1")),
                     # 0: the connection was dropped (a fault) before any answer.
                     "status": answer["status"],
                     "request": {
@@ -87,5 +87,7 @@ class JournalRecorder:
                     "violations": list(call.violations),
                     "fault": call.fault,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                    # `tagfake proxy`: the upstream's answer, request violations, differences.
+                    **({"proxy": call.proxy} if call.proxy is not None else {}),
                 }
             )

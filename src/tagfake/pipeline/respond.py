@@ -124,8 +124,10 @@ class Respond:
                         else [(b"content-type", b"application/json")]
                     )
                     headers += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
-                summary = " | ".join(problems)[:2000]
-                headers.append((VIOLATIONS_HEADER.encode(), _ascii(summary)))
+        if call.violations:
+            # Everything found on the way, the request's too (the proxy reports those).
+            summary = " | ".join(call.violations)[:2000]
+            headers.append((VIOLATIONS_HEADER.encode(), _ascii(summary)))
         headers.append((b"content-length", str(len(payload)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})

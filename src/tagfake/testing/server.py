@@ -26,6 +26,9 @@ class ServerStartError(RuntimeError):
 class ThreadedServer:
     """The app under uvicorn in a daemon thread. `start()` returns once it accepts requests."""
 
+    #: uvicorn's own `server` and `date` headers (a proxy passes on the upstream's instead).
+    server_headers = True
+
     def __init__(self, settings: Settings | None = None, host: str = "127.0.0.1") -> None:
         self.settings = settings or Settings(validation="report")
         self.host = host
@@ -63,10 +66,10 @@ class ThreadedServer:
             warnings.simplefilter("ignore", DeprecationWarning)
             import uvicorn
 
-            from tagfake.app import create_app
+            import tagfake.app  # noqa: F401  (its import-time warnings, here)
 
         began = time.perf_counter()
-        app = self.app = create_app(self.settings)
+        app = self.app = self.build_app()
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
         try:
             sock.bind((self.host, 0))
@@ -88,6 +91,8 @@ class ThreadedServer:
             lifespan="on",
             ws="none",
             timeout_graceful_shutdown=1,
+            server_header=self.server_headers,
+            date_header=self.server_headers,
         )
         server = uvicorn.Server(config)
         self._server = server
@@ -104,6 +109,12 @@ class ThreadedServer:
             time.sleep(0.001)
         self.startup_seconds = time.perf_counter() - began
         return self
+
+    def build_app(self) -> Any:
+        """The ASGI app to serve; a subclass may serve another (the proxy does)."""
+        from tagfake.app import create_app
+
+        return create_app(self.settings)
 
     def _run(self) -> None:
         try:
