@@ -5,8 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # The browser tests drive Debian's chromium (Playwright never downloads a browser here).
 CHROMIUM := /usr/bin/chromium
+# The contract tests replay the reports' curl lines with bash, curl and jq.
+JQ       := /usr/bin/jq
 
-.PHONY: serve test lint typecheck check bench bench-redis contract container-test screenshots tools clean
+.PHONY: serve test lint typecheck check bench bench-redis contract container-test report-screenshot screenshots tools clean
 
 # Programs the tests start (Debian packages), installed when missing: a real Redis for the
 # Redis store, HAProxy for the replicas-behind-a-balancer test, openssl for the TLS test's
@@ -27,13 +29,20 @@ serve: $(STAMP)
 tools:
 	@$(call apt_need,$(TOOLS))
 
-test: $(STAMP) $(CHROMIUM) tools
+test: $(STAMP) $(CHROMIUM) $(JQ) tools
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Outside CI a machine without apt (or root) goes on: the browser tests then say they skipped.
 $(CHROMIUM):
 	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
 	  >/tmp/tagfake-apt-chromium.log 2>&1 || { tail -5 /tmp/tagfake-apt-chromium.log; test -z "$$CI"; }
+
+$(JQ):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl jq
+
+# docs/contract-report.png: the HTML report of a run against a broken zapini, in headless Chromium.
+report-screenshot: $(STAMP) $(CHROMIUM)
+	$(BIN)/python scripts/report_screenshot.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples

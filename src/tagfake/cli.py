@@ -174,8 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"tagfake {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_parser(sub)
-    from tagfake.contract.cli import register as register_contract
     from tagfake.proxy.cli import register as register_proxy
+    from tagfake.suite.cli import register as register_contract
     from tagfake.testing.cli import register as register_admin
 
     register_contract(sub)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from tagfake.cli import main
-from tagfake.contract.suite.http import Http
-from tagfake.contract.suite.target import is_tagfake
 from tagfake.settings import Settings
+from tagfake.suite.http import Http
+from tagfake.suite.target import is_tagfake
 from tagfake.testing.client import AdminClient, AdminError
 from tagfake.testing.server import ThreadedServer
 

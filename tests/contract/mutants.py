@@ -6,12 +6,16 @@ this module)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from starlette.responses import Response
+from text_unidecode import unidecode
 
 from tagfake import core
 from tagfake.clock import rfc3339
@@ -27,8 +31,10 @@ from tagfake.vendors.nexor import backend as nexor_backend
 from tagfake.vendors.nexor.backend import NexorBackend
 from tagfake.vendors.nexor.search import find_fields
 from tagfake.vendors.nexor.slug import slugify
+from tagfake.vendors.zapini import backend as zapini_backend
 from tagfake.vendors.zapini import envelope as zapini_envelope
 from tagfake.vendors.zapini import handlers as zapini_handlers
+from tagfake.vendors.zapini import rules as zapini_rules
 from tagfake.vendors.zapini.backend import KIND as CONVERSATIONS
 from tagfake.vendors.zapini.backend import ZapiniBackend
 
@@ -46,16 +52,38 @@ class Mutant:
     #: Which checks the run includes: "properties" (the vendor's properties), plus the state
     #: machine or schemathesis when the mutant is theirs to catch.
     extra: frozenset[str] = frozenset()
+    #: The class of blindness the mutant stands for (the first 22: "original").
+    kind: str = "original"
+    #: Why the vendor's own API cannot show the effect (then a run against a URL without the
+    #: admin API is not expected to catch it); None: it can.
+    hidden: str | None = None
 
 
 MUTANTS: list[Mutant] = []
 
+#: The classes of blindness the suite was fixed for, each with its mutants.
+KINDS = (
+    "narrow-data",
+    "tenant-writes",
+    "missing-operations",
+    "timestamps",
+    "uniqueness",
+    "observations",
+    "vendor-reads",
+)
+
 
 def mutant(
-    id: str, vendor: str, broken: str, caught_by: str, extra: frozenset[str] = frozenset()
+    id: str,
+    vendor: str,
+    broken: str,
+    caught_by: str,
+    extra: frozenset[str] = frozenset(),
+    kind: str = "original",
+    hidden: str | None = None,
 ) -> Callable[[Apply], Apply]:
     def register(fn: Apply) -> Apply:
-        MUTANTS.append(Mutant(id, vendor, broken, f"{vendor}.{caught_by}", fn, extra))
+        MUTANTS.append(Mutant(id, vendor, broken, f"{vendor}.{caught_by}", fn, extra, kind, hidden))
         return fn
 
     return register
@@ -390,6 +418,7 @@ def _(mp: pytest.MonkeyPatch) -> None:
     "healvi",
     "a rejected sync half applied: tags named by title are created before the ids are checked",
     "rejected-changes-nothing",
+    hidden="healvi's API lists no tags: a tag created by a rejected sync cannot be seen",
 )
 def _(mp: pytest.MonkeyPatch) -> None:
     original = HealviBackend.sync_profile_tags
@@ -468,6 +497,7 @@ def _(mp: pytest.MonkeyPatch) -> None:
     "commbox",
     "removing one tag from a conversation removes all of them",
     "object-tag-set",
+    hidden="CommBox's API cannot show a conversation's tags",
 )
 def _(mp: pytest.MonkeyPatch) -> None:
     def delete_object_tag(
@@ -492,3 +522,622 @@ def _(mp: pytest.MonkeyPatch) -> None:
         return None
 
     mp.setattr(commbox_backend, "_group_must_exist", group_must_exist)
+
+
+# == the classes of blindness the suite was fixed for, three or more mutants each ==============
+TENANTS = ("acme", "globex")
+
+
+def _any_tenant(method: Callable[..., Any], when: Callable[..., bool] | None = None) -> Any:
+    """`method` that, when the caller's tenant has no such object, looks in every tenant: one
+    account writes through another's ids (the classic broken object-level authorisation)."""
+
+    def leaky(self: Any, tenant: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, tenant, *args, **kwargs)
+        except NotFound:
+            if when is not None and not when(*args, **kwargs):
+                raise
+            for other in TENANTS:
+                if other == tenant:
+                    continue
+                try:
+                    return method(self, other, *args, **kwargs)
+                except NotFound:
+                    continue
+            raise
+
+    return leaky
+
+
+def _shim(module: Any, **changes: Any) -> SimpleNamespace:
+    """`tagfake.core` as a vendor module sees it, with some functions changed."""
+    shim = SimpleNamespace(**{name: getattr(core, name) for name in core.__all__})
+    for name, fn in changes.items():
+        setattr(shim, name, fn)
+    return shim
+
+
+# -- 1. generated data as wide as the docs allow ------------------------------------------------
+@mutant(
+    "nexor-no-transliteration",
+    "nexor",
+    'slugs drop letters beyond ASCII instead of transliterating them ("Über" → "ber")',
+    "slug-merge",
+    kind="narrow-data",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    def ascii_only(text: str) -> str:
+        return "-".join(filter(None, re.split(r"[^a-z0-9]+", text.lower())))
+
+    mp.setattr(nexor_backend, "slugify", ascii_only)
+
+
+@mutant(
+    "nexor-underscore-kept",
+    "nexor",
+    'slugs keep underscores ("a_b" → "a_b", not "a-b")',
+    "slug-merge",
+    kind="narrow-data",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    def keeps_underscores(text: str) -> str:
+        return "-".join(filter(None, re.split(r"[^a-z0-9_]+", unidecode(text).lower())))
+
+    mp.setattr(nexor_backend, "slugify", keeps_underscores)
+
+
+@mutant(
+    "zapini-name-untrimmed",
+    "zapini",
+    "names are stored with the whitespace around them (validated trimmed, stored as sent)",
+    "roundtrip",
+    kind="narrow-data",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    original = ZapiniBackend.create_tag
+
+    def create_tag(self: ZapiniBackend, tenant: str, body: Any, pending: Any = None) -> Record:
+        out = original(self, tenant, body, pending)
+        with self.store.transaction("zapini", tenant) as ns:
+            ns.tags[str(out["id"]).lower()]["name"] = body["name"]
+        return {**out, "name": body["name"]}
+
+    mp.setattr(ZapiniBackend, "create_tag", create_tag)
+
+
+@mutant(
+    "healvi-title-untrimmed",
+    "healvi",
+    "a title is stored with the whitespace around it",
+    "roundtrip",
+    kind="narrow-data",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    original = HealviBackend.sync_profile_tags
+
+    def sync_profile_tags(
+        self: HealviBackend, tenant: str, profile_id: int, body: Any, pending: Any = None
+    ) -> list[Record]:
+        out = original(self, tenant, profile_id, body, pending)
+        items = body["tags"]
+        raw = {str(i.get("title")).strip(): i.get("title") for i in items if i.get("id") is None}
+        with self.store.transaction("healvi", tenant) as ns:
+            for tag in out:
+                if tag["title"] in raw and isinstance(raw[tag["title"]], str):
+                    tag["title"] = ns.tags[str(tag["id"])]["title"] = raw[tag["title"]]
+        return out
+
+    mp.setattr(HealviBackend, "sync_profile_tags", sync_profile_tags)
+
+
+@mutant(
+    "commbox-non-ascii-mangled",
+    "commbox",
+    'a name\'s letters beyond ASCII are stored as "?" (a latin-1/ASCII column)',
+    "roundtrip",
+    kind="narrow-data",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    original = commbox_backend._name
+
+    def name(raw: Any) -> str:
+        return original(raw).encode("ascii", "replace").decode("ascii")
+
+    mp.setattr(commbox_backend, "_name", name)
+
+
+# -- 2. tenant isolation by writing -----------------------------------------------------------
+@mutant(
+    "zapini-sync-any-tenant",
+    "zapini",
+    "PUT /conversations/{uuid}/tags finds the conversation in every tenant",
+    "tenant-writes",
+    kind="tenant-writes",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    mp.setattr(
+        ZapiniBackend,
+        "update_conversation_tags",
+        _any_tenant(ZapiniBackend.update_conversation_tags),
+    )
+
+
+@mutant(
+    "zapini-patch-any-tenant",
+    "zapini",
+    "PATCH /tags/{uuid} finds the tag in every tenant",
+    "tenant-writes",
+    kind="tenant-writes",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    mp.setattr(ZapiniBackend, "update_tag", _any_tenant(ZapiniBackend.update_tag))
+
+
+@mutant(
+    "nexor-sync-by-email-any-account",
+    "nexor",
+    "a sync by e-mail finds the lead in every account (by lead_id it does not)",
+    "tenant-writes",
+    kind="tenant-writes",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    def by_email(body: Any) -> bool:
+        return "lead_id" not in find_fields(body, nexor_backend.SYNC_FIELDS, 32)
+
+    mp.setattr(NexorBackend, "sync_lead_tags", _any_tenant(NexorBackend.sync_lead_tags, by_email))
+
+
+@mutant(
+    "nexor-assign-any-account",
+    "nexor",
+    "POST /leads/{leadId}/tags finds the lead and the tags in every account",
+    "tenant-writes",
+    kind="tenant-writes",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    mp.setattr(NexorBackend, "assign_lead_tags", _any_tenant(NexorBackend.assign_lead_tags))
+
+
+@mutant(
+    "healvi-sync-any-tenant",
+    "healvi",
+    "POST /profiles/{profileId}/tags finds the profile in every tenant",
+    "tenant-writes",
+    kind="tenant-writes",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    mp.setattr(HealviBackend, "sync_profile_tags", _any_tenant(HealviBackend.sync_profile_tags))
+
+
+@mutant(
+    "commbox-untag-any-account",
+    "commbox",
+    "DELETE /streams/…/objects/…/tags/{TAG_ID} finds the object and tag in every account",
+    "tenant-writes",
+    kind="tenant-writes",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    mp.setattr(CommBoxBackend, "delete_object_tag", _any_tenant(CommBoxBackend.delete_object_tag))
+
+
+@mutant(
+    "commbox-group-rename-any-account",
+    "commbox",
+    "POST /tags/groups/{TAGS_GROUP_ID} renames a group of any account",
+    "tenant-writes",
+    kind="tenant-writes",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    mp.setattr(CommBoxBackend, "update_tags_group", _any_tenant(CommBoxBackend.update_tags_group))
+
+
+# -- 3. every operation in a state machine; lists compared as lists ---------------------------
+@mutant(
+    "nexor-assign-duplicates",
+    "nexor",
+    "POST /leads/{leadId}/tags assigns an already-assigned tag again (listed twice)",
+    "state-machine",
+    frozenset({"state-machine"}),
+    kind="missing-operations",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    def assign_lead_tags(
+        self: NexorBackend, tenant: str, lead_id: str, body: dict[str, Any]
+    ) -> list[Record]:
+        ids = [body["tagId"]] if "tagId" in body else body.get("tagIds") or []
+        with self.store.transaction("nexor", tenant) as ns:
+            lead = self._lead(ns, lead_id)
+            wanted = [str(i).lower() for i in ids]
+            if not wanted or any(k not in ns.tags for k in wanted):
+                raise NotFound("Tag")
+            lead.tags.extend(wanted)
+            return self._refs(ns, lead)
+
+    mp.setattr(NexorBackend, "assign_lead_tags", assign_lead_tags)
+
+
+@mutant(
+    "nexor-lead-view-stale",
+    "nexor",
+    "GET /leads/{id} shows the tags the lead had when it was created",
+    "state-machine",
+    frozenset({"state-machine"}),
+    kind="missing-operations",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    original = NexorBackend.get_lead
+    first: dict[str, Any] = {}
+
+    def get_lead(self: NexorBackend, tenant: str, lead_id: str) -> Record:
+        out = original(self, tenant, lead_id)
+        seen = first.setdefault(f"{tenant}/{lead_id.lower()}", out["lead"].get("tags", []))
+        out["lead"] = {**out["lead"], "tags": seen}
+        return out
+
+    mp.setattr(NexorBackend, "get_lead", get_lead)
+
+
+@mutant(
+    "zapini-conversation-repeats",
+    "zapini",
+    "a sync naming a tag twice puts it on the conversation twice (GET lists it twice)",
+    "sync-sets-exact",
+    kind="missing-operations",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    def replace_set(ns: Any, kind: str, key: str, tag_keys: Any) -> core.SetChange:
+        core.entity(ns, kind, key, kind).tags = list(tag_keys)
+        return core.SetChange([], [])
+
+    mp.setattr(zapini_backend, "core", _shim(core, replace_set=replace_set))
+
+
+@mutant(
+    "commbox-rename-drops-group",
+    "commbox",
+    "renaming a tag (Name alone) takes it out of its group",
+    "state-machine",
+    frozenset({"state-machine"}),
+    kind="missing-operations",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    original = CommBoxBackend.update_tag
+
+    def update_tag(self: CommBoxBackend, tenant: str, tag_id: int, data: Any) -> None:
+        data = dict(data)
+        if "Name" in data and "TagGroupId" not in data and "Tag Group Id" not in data:
+            data["TagGroupId"] = 0
+        original(self, tenant, tag_id, data)
+
+    mp.setattr(CommBoxBackend, "update_tag", update_tag)
+
+
+@mutant(
+    "zapini-get-tag-cached",
+    "zapini",
+    "GET /tags/{uuid} answers the name from a cache filled at create (stale after a rename)",
+    "state-machine",
+    frozenset({"state-machine"}),
+    kind="missing-operations",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    create, get = ZapiniBackend.create_tag, ZapiniBackend.get_tag
+    cache: dict[str, str] = {}
+
+    def create_tag(self: ZapiniBackend, tenant: str, body: Any, pending: Any = None) -> Record:
+        out = create(self, tenant, body, pending)
+        cache[str(out["id"])] = str(out["name"])
+        return out
+
+    def get_tag(self: ZapiniBackend, tenant: str, tag_id: str) -> Record:
+        out = get(self, tenant, tag_id)
+        return {**out, "name": cache.get(str(out["id"]), out["name"])}
+
+    mp.setattr(ZapiniBackend, "create_tag", create_tag)
+    mp.setattr(ZapiniBackend, "get_tag", get_tag)
+
+
+# -- 4. timestamps on the vendor's clock ------------------------------------------------------
+@mutant(
+    "zapini-patch-keeps-updated-at",
+    "zapini",
+    "PATCH /tags/{uuid} leaves updated_at as it was",
+    "timestamps",
+    kind="timestamps",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    original = ZapiniBackend.update_tag
+
+    def update_tag(
+        self: ZapiniBackend, tenant: str, tag_id: str, body: Any, pending: Any = None
+    ) -> Record:
+        with self.store.read("zapini", tenant) as ns:
+            key = tag_id.lower()
+            before = ns.tags[key]["updated_at"] if key in ns.tags else None
+        out = original(self, tenant, tag_id, body, pending)
+        if before is not None:
+            with self.store.transaction("zapini", tenant) as ns:
+                ns.tags[key]["updated_at"] = before
+            out = {**out, "updated_at": before}
+        return out
+
+    mp.setattr(ZapiniBackend, "update_tag", update_tag)
+
+
+@mutant(
+    "zapini-sync-touches-tags",
+    "zapini",
+    "a conversation sync moves the updated_at of every tag it names",
+    "timestamps",
+    kind="timestamps",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    original = ZapiniBackend.update_conversation_tags
+
+    def update_conversation_tags(
+        self: ZapiniBackend, tenant: str, conversation_id: str, tag_ids: Any, pending: Any = None
+    ) -> list[Record]:
+        out = original(self, tenant, conversation_id, tag_ids, pending)
+        with self.store.transaction("zapini", tenant) as ns:
+            for tid in tag_ids:
+                ns.tags[tid.lower()]["updated_at"] = rfc3339(self.clock.now())
+        return out
+
+    mp.setattr(ZapiniBackend, "update_conversation_tags", update_conversation_tags)
+
+
+@mutant(
+    "nexor-update-moves-created-at",
+    "nexor",
+    "PUT /tags/{id} sets created_at to now as well",
+    "timestamps",
+    kind="timestamps",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    original = NexorBackend.update_tag
+
+    def update_tag(self: NexorBackend, tenant: str, tag_id: str, body: dict[str, Any]) -> Record:
+        out = original(self, tenant, tag_id, body)
+        with self.store.transaction("nexor", tenant) as ns:
+            tag = ns.tags[str(out["id"]).lower()]
+            tag["created_at"] = tag["updated_at"]
+        return {**out, "created_at": out["updated_at"]}
+
+    mp.setattr(NexorBackend, "update_tag", update_tag)
+
+
+@mutant(
+    "nexor-wall-clock",
+    "nexor",
+    "PUT /tags/{id} stamps updated_at from the machine's clock, not the vendor's",
+    "timestamps",
+    kind="timestamps",
+    hidden="against a real vendor the vendor's clock is the wall clock: only tagfake's admin "
+    "clock can tell them apart",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    original = NexorBackend.update_tag
+
+    def update_tag(self: NexorBackend, tenant: str, tag_id: str, body: dict[str, Any]) -> Record:
+        out = original(self, tenant, tag_id, body)
+        wall = rfc3339(datetime.now(UTC))
+        with self.store.transaction("nexor", tenant) as ns:
+            ns.tags[str(out["id"]).lower()]["updated_at"] = wall
+        return {**out, "updated_at": wall}
+
+    mp.setattr(NexorBackend, "update_tag", update_tag)
+
+
+@mutant(
+    "healvi-attach-touches-tag",
+    "healvi",
+    "attaching an existing tag by id moves its updated_at",
+    "timestamps",
+    kind="timestamps",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    original = HealviBackend.sync_profile_tags
+
+    def sync_profile_tags(
+        self: HealviBackend, tenant: str, profile_id: int, body: Any, pending: Any = None
+    ) -> list[Record]:
+        out = original(self, tenant, profile_id, body, pending)
+        now = rfc3339(self.clock.now())
+        by_id = {str(i.get("id")) for i in body["tags"] if i.get("id") is not None}
+        with self.store.transaction("healvi", tenant) as ns:
+            for tag in out:
+                if str(tag["id"]) in by_id:
+                    tag["updated_at"] = ns.tags[str(tag["id"])]["updated_at"] = now
+        return out
+
+    mp.setattr(HealviBackend, "sync_profile_tags", sync_profile_tags)
+
+
+# -- 5. uniqueness on every path that can clash ------------------------------------------------
+@mutant(
+    "zapini-rename-not-unique",
+    "zapini",
+    "PATCH /tags/{uuid} may rename a tag onto a name already taken",
+    "unique",
+    kind="uniqueness",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    original = ZapiniBackend._check
+
+    def check(ns: Any, body: Any, errors: Any, own_key: str | None, pending: Any) -> None:
+        if own_key is not None and isinstance(body, dict):
+            body = {k: v for k, v in body.items() if k != "name"}
+        original(ns, body, errors, own_key, pending)
+
+    mp.setattr(ZapiniBackend, "_check", staticmethod(check))
+
+
+@mutant(
+    "zapini-unique-case-sensitive",
+    "zapini",
+    'names are unique only in the same letter case ("VIP" beside "vip")',
+    "unique",
+    kind="uniqueness",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    original = ZapiniBackend._check
+
+    def check(ns: Any, body: Any, errors: Any, own_key: str | None, pending: Any) -> None:
+        if isinstance(body, dict) and isinstance(body.get("name"), str):
+            name = zapini_rules.trim(body["name"])
+            clash = core.find_tag(ns, lambda t: t["name"] == name)
+            if clash is not None and clash != own_key:
+                errors["name"] = [zapini_rules.taken("name")]
+            body = {k: v for k, v in body.items() if k != "name"}
+        original(ns, body, errors, own_key, pending)
+
+    mp.setattr(ZapiniBackend, "_check", staticmethod(check))
+
+
+@mutant(
+    "nexor-given-slug-not-normalised",
+    "nexor",
+    "a slug given on POST/PUT /tags is checked and stored as sent (not by the slug rule)",
+    "unique",
+    kind="uniqueness",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    def slug(cls: type[NexorBackend], raw: Any, missing: str) -> str:
+        if not isinstance(raw, str) or not raw.strip():
+            raise Invalid(missing)
+        return raw
+
+    mp.setattr(NexorBackend, "_slug", classmethod(slug))
+
+
+@mutant(
+    "nexor-rename-slug-not-unique",
+    "nexor",
+    "PUT /tags/{id} may move a tag onto a slug already taken",
+    "unique",
+    kind="uniqueness",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    original = NexorBackend._slug_free
+
+    def slug_free(ns: Any, slug: str, own_key: str | None) -> None:
+        if own_key is None:
+            original(ns, slug, own_key)
+
+    mp.setattr(NexorBackend, "_slug_free", staticmethod(slug_free))
+
+
+# -- 6. a differing observation fails the run against tagfake (or --strict) --------------------
+@mutant(
+    "nexor-list-newest-first",
+    "nexor",
+    "GET /tags lists the newest tag first (the spec assumes creation order)",
+    "observations",
+    frozenset({"observations"}),
+    kind="observations",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    original = NexorBackend.list_tags
+
+    def list_tags(self: NexorBackend, tenant: str, search: str | None = None) -> list[Record]:
+        return list(reversed(original(self, tenant, search)))
+
+    mp.setattr(NexorBackend, "list_tags", list_tags)
+
+
+@mutant(
+    "healvi-title-deduplicated",
+    "healvi",
+    "a title naming an existing tag attaches that tag (the spec assumes a new tag each time)",
+    "observations",
+    frozenset({"observations"}),
+    kind="observations",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    original = HealviBackend._create
+
+    def create(self: HealviBackend, ns: Any, step: tuple[str], now: str) -> str:
+        same = core.find_tag(ns, lambda t: t["title"] == step[0])
+        return same if same is not None else original(self, ns, step, now)
+
+    mp.setattr(HealviBackend, "_create", create)
+
+
+@mutant(
+    "zapini-details-unindexed",
+    "zapini",
+    'a sync naming an unknown id reports it under "tag_ids", not "tag_ids.1" as assumed',
+    "observations",
+    frozenset({"observations"}),
+    kind="observations",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    original = ZapiniBackend.update_conversation_tags
+
+    def update_conversation_tags(
+        self: ZapiniBackend, tenant: str, conversation_id: str, tag_ids: Any, pending: Any = None
+    ) -> list[Record]:
+        try:
+            return original(self, tenant, conversation_id, tag_ids, pending)
+        except Invalid as exc:
+            raise Invalid(str(exc), {"tag_ids": [str(exc)]}) from None
+
+    mp.setattr(ZapiniBackend, "update_conversation_tags", update_conversation_tags)
+
+
+# -- 7. checks use the vendor's own reads, so they judge a sandbox too -------------------------
+@mutant(
+    "commbox-rejected-create-kept",
+    "commbox",
+    "POST /tags into an unknown group answers 404 but stores the tag, ungrouped, anyway",
+    "rejected-changes-nothing",
+    kind="vendor-reads",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    original = CommBoxBackend.create_tag
+
+    def create_tag(self: CommBoxBackend, tenant: str, data: Any) -> str:
+        try:
+            return original(self, tenant, data)
+        except NotFound:
+            original(self, tenant, {**dict(data), "TagGroupId": 0})
+            raise
+
+    mp.setattr(CommBoxBackend, "create_tag", create_tag)
+
+
+@mutant(
+    "healvi-answer-unordered",
+    "healvi",
+    "the sync answers the tags newest first (documented: ordered by id)",
+    "sync-sets-exact",
+    kind="vendor-reads",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    original = HealviBackend.sync_profile_tags
+
+    def sync_profile_tags(
+        self: HealviBackend, tenant: str, profile_id: int, body: Any, pending: Any = None
+    ) -> list[Record]:
+        return list(reversed(original(self, tenant, profile_id, body, pending)))
+
+    mp.setattr(HealviBackend, "sync_profile_tags", sync_profile_tags)
+
+
+@mutant(
+    "commbox-empty-groups-hidden",
+    "commbox",
+    "GET /tags/groups leaves out groups that have no tags",
+    "roundtrip",
+    kind="vendor-reads",
+)
+def _(mp: pytest.MonkeyPatch) -> None:
+    original = CommBoxBackend.get_tags_groups
+
+    def get_tags_groups(self: CommBoxBackend, tenant: str) -> list[Record]:
+        with self.store.read("commbox", tenant) as ns:
+            used = {t["groupId"] for t in ns.tags.values()}
+        return [g for g in original(self, tenant) if g["id"] in used]
+
+    mp.setattr(CommBoxBackend, "get_tags_groups", get_tags_groups)

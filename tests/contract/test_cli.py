@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tagfake.cli import main
-from tagfake.contract.suite.model import Exchange
+from tagfake.suite.model import Exchange
 
 from .harness import KNOWN_DEVIATIONS
 

@@ -1,1 +1,1 @@
-"""The contracts: spec loading, compiled validators, and the contract suite."""
+"""The contracts the server runs on: spec loading and compiled validators."""

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
-from tagfake.contract.suite.model import BudgetExhausted, Exchange
+from tagfake.suite.model import BudgetExhausted, Exchange, Throttled
 
 NO_BODY: Any = object()
 
@@ -124,15 +124,25 @@ class Http:
                 response_body=bytes(response.content),
                 elapsed_ms=(time.perf_counter() - started) * 1000,
             )
-            if exchange.status == 429 and retries < self.max_retries:
+            wait = None
+            if exchange.status == 429:
                 wait = retry_after_seconds(exchange.response_headers.get("retry-after"))
-                if wait is not None and wait <= self.max_wait:
-                    retries += 1
-                    self.throttled += 1
-                    if self.on_throttle is not None:
-                        self.on_throttle(f"{method} {url}", wait)
-                    self.sleep(wait)
-                    continue
+            if wait is not None:
+                if wait > self.max_wait or retries >= self.max_retries:
+                    if record:
+                        self.log.append(exchange)
+                    why = (
+                        f"Retry-After {wait:.0f}s exceeds --max-wait {self.max_wait:.0f}s"
+                        if wait > self.max_wait
+                        else f"still 429 after {retries} waits"
+                    )
+                    raise Throttled(f"throttled — incomplete: {method} {url}: {why}")
+                retries += 1
+                self.throttled += 1
+                if self.on_throttle is not None:
+                    self.on_throttle(f"{method} {url}", wait)
+                self.sleep(wait)
+                continue
             if record:
                 self.log.append(exchange)
             return exchange

@@ -3,6 +3,7 @@ live `conversations_count`, names unique per tenant (422)."""
 
 from __future__ import annotations
 
+import json
 import uuid as uuidlib
 from typing import Any
 
@@ -10,17 +11,26 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, rule
 
-from tagfake.contract.suite import strategies as s
-from tagfake.contract.suite.api import ANONYMOUS, Api, Reply, expect
-from tagfake.contract.suite.base import ErrorCase, Probe, Property, VendorSuite
-from tagfake.contract.suite.http import NO_BODY
-from tagfake.contract.suite.model import Deviation, NotObservable
+from tagfake.suite import strategies as s
+from tagfake.suite.api import ANONYMOUS, Api, Reply, expect
+from tagfake.suite.base import ErrorCase, Probe, Property, VendorSuite, same_times
+from tagfake.suite.http import NO_BODY
+from tagfake.suite.model import Deviation, NotObservable
 
 POOL = 4
 
 
 def _key(tag_id: Any) -> str:
     return str(tag_id).lower()
+
+
+def once(tags: list[dict[str, Any]], what: str) -> set[str]:
+    """The ids of a list the vendor answers, which names each tag once (a repeat is shown)."""
+    ids = [_key(t["id"]) for t in tags]
+    if len(set(ids)) != len(ids):
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        raise Deviation(f"{what} lists each tag once", f"it repeats {repeated}")
+    return set(ids)
 
 
 class ZapiniSuite(VendorSuite):
@@ -37,7 +47,7 @@ class ZapiniSuite(VendorSuite):
     def conv_tags(self, cid: str, api: Api | None = None) -> set[str]:
         r = (api or self.api).call("getConversation", {"uuid": cid})
         expect(r, 200, f"GET /conversations/{cid}")
-        return {_key(t["id"]) for t in r.body["data"]["conversation"]["tags"]}
+        return once(r.body["data"]["conversation"]["tags"], f"GET /conversations/{cid}")
 
     def sync(self, cid: str, ids: list[str], api: Api | None = None) -> Reply:
         return (api or self.api).call(
@@ -47,7 +57,9 @@ class ZapiniSuite(VendorSuite):
     def tags(self, api: Api | None = None) -> dict[str, dict[str, Any]]:
         r = (api or self.api).call("listTags")
         expect(r, 200, "GET /tags")
-        return {_key(t["id"]): t for t in r.body["data"]["tags"]}
+        listed = r.body["data"]["tags"]
+        once(listed, "GET /tags")
+        return {_key(t["id"]): t for t in listed}
 
     def create(self, name: str, color: str = "#123abc", api: Api | None = None) -> str:
         r = (api or self.api).call("createTag", body={"name": name, "color": color})
@@ -58,6 +70,8 @@ class ZapiniSuite(VendorSuite):
 
     def show(self, ids: Any) -> str:
         """A set of tag ids as the pool's short names, for one-line messages."""
+        if not ids:
+            return "no tag"
         return "{" + ", ".join(sorted(self.names.get(i, i[:8]) for i in ids)) + "}"
 
     def entity_id(self, i: int) -> str:
@@ -82,7 +96,7 @@ class ZapiniSuite(VendorSuite):
                 self.notes.append(f"could not list tags for clean-up: {r.short()}")
                 continue
             for tag in r.body["data"]["tags"]:
-                if str(tag["name"]).lower().startswith(self.ctx.prefix):
+                if self.ours(tag["name"]):
                     api.call("deleteTag", {"uuid": tag["id"]}, check=False)
 
     # -- properties -------------------------------------------------------------------------
@@ -134,15 +148,34 @@ class ZapiniSuite(VendorSuite):
             ),
             Property(
                 "roundtrip",
-                "create → get → list → update → delete round-trips",
+                "create → get → list → update → delete round-trips (names of any letters, "
+                "digits and punctuation; surrounding whitespace trimmed)",
                 self.p_roundtrip,
-                st.tuples(s.suffixes(), s.colors(), s.colors()),
+                st.tuples(s.suffixes(), s.edges(), s.colors(), s.colors()),
             ),
             Property(
                 "unique",
-                "a tag name is unique per tenant: a second create answers 422",
+                "a tag name is unique per tenant, in any letter case and with whitespace "
+                "around it: a second create or a rename onto it answers 422",
                 self.p_unique,
-                s.suffixes(),
+                st.tuples(s.suffixes(), s.case_masks(), s.case_masks(), s.edges()),
+            ),
+            Property(
+                "timestamps",
+                "created_at stays; updated_at moves with the vendor's clock on every change of "
+                "the tag and only then (not on a sync, an empty or a rejected PATCH)",
+                self.p_timestamps,
+                st.tuples(s.entity(n), s.colors()),
+                ("entity",),
+                examples=2,
+            ),
+            Property(
+                "tenant-writes",
+                "the other tenant writing through this tenant's ids (sync, empty sync, rename, "
+                "delete) is not found and changes nothing",
+                self.p_tenant_writes,
+                None,
+                ("entity", "other-credential"),
             ),
             Property(
                 "delete-cascades",
@@ -208,11 +241,11 @@ class ZapiniSuite(VendorSuite):
         ids = [self.pool[i] for i in ex[1]]
         want = set(ids)
         r = self.sync(cid, ids)
-        expect(r, 200, f"PUT /conversations/{{uuid}}/tags with {self.show(want)}")
-        got = {_key(t["id"]) for t in r.body["data"]["tags"]}
+        expect(r, 200, f"PUT /conversations/{{uuid}}/tags with {json.dumps({'tag_ids': ids})}")
+        got = once(r.body["data"]["tags"], "the sync's answer")
         if got != want:
             raise Deviation(
-                f"the sync answers exactly the requested set {self.show(want)}",
+                f"the sync of {json.dumps({'tag_ids': ids})} answers exactly {self.show(want)}",
                 f"the answer lists {self.show(got)}",
             )
         stored = self.conv_tags(cid)
@@ -295,10 +328,10 @@ class ZapiniSuite(VendorSuite):
                 f"tags changed (new: {sorted(after_tags[k]['name'] for k in added)})",
             )
 
-    def p_roundtrip(self, ex: tuple[str, str, str]) -> None:
-        suffix, color, new_color = ex
-        name = self.fresh("r") + suffix
-        r = self.api.call("createTag", body={"name": name, "color": color})
+    def p_roundtrip(self, ex: tuple[str, tuple[str, str], str, str]) -> None:
+        suffix, (lead, trail), color, new_color = ex
+        name = (self.fresh("r") + suffix).strip()
+        r = self.api.call("createTag", body={"name": lead + name + trail, "color": color})
         expect(r, 201, "POST /tags creates the tag")
         tag = r.body["data"]["tag"]
         tid = tag["id"]
@@ -335,15 +368,100 @@ class ZapiniSuite(VendorSuite):
         }:
             raise Deviation(f"{what}: {want}", f"{got}")
 
-    def p_unique(self, suffix: str) -> None:
-        name = self.fresh("u") + suffix
+    def p_unique(self, ex: tuple[str, int, int, tuple[str, str]]) -> None:
+        suffix, mask, other_mask, (lead, trail) = ex
+        name = (self.fresh("u") + suffix).strip()
         tid = self.create(name)
-        r = self.api.call("createTag", body={"name": name, "color": "#abcdef"})
-        expect(r, 422, f"a second POST /tags named {name!r}")
-        same = [t for t in self.tags().values() if t["name"] == name]
+        again = lead + s.respell(name, mask) + trail
+        r = self.api.call("createTag", body={"name": again, "color": "#abcdef"})
+        expect(r, 422, f"a second POST /tags named {again!r} (taken as {name!r})")
+        second = self.create(self.fresh("u2"))
+        onto = lead + s.respell(name, other_mask) + trail
+        u = self.api.call("updateTag", {"uuid": second}, body={"name": onto})
+        expect(u, 422, f"PATCH /tags/{{uuid}} renaming another tag to {onto!r}")
+        own = s.respell(name, mask)
+        u = self.api.call("updateTag", {"uuid": tid}, body={"name": own})
+        expect(u, 200, f"PATCH /tags/{{uuid}} respelling the tag's own name as {own!r}")
+        folded = name.casefold()
+        same = [t for t in self.tags().values() if str(t["name"]).strip().casefold() == folded]
         if len(same) != 1:
-            raise Deviation("a rejected duplicate creates nothing", f"{len(same)} tags named so")
+            raise Deviation(
+                f"one tag is named {name!r} in any letter case", f"{len(same)} tags named so"
+            )
         self.api.call("deleteTag", {"uuid": tid})
+        self.api.call("deleteTag", {"uuid": second})
+
+    def p_timestamps(self, ex: tuple[int, str]) -> None:
+        i, color = ex
+        cid = self.entity_id(i)
+        tid = self.create(self.fresh("ts"))
+        created = self._get(tid)
+        if created["created_at"] != created["updated_at"]:
+            raise Deviation(
+                "a new tag's updated_at is its created_at",
+                f"{created['created_at']} / {created['updated_at']}",
+            )
+        self.tick()
+        expect(self.sync(cid, [*self.conv_tags(cid), tid]), 200, "a sync adding the tag")
+        same_times(self._get(tid), created, "a sync putting the tag on a conversation")
+        expect(self.api.call("updateTag", {"uuid": tid}, body={}), 200, "PATCH with {}")
+        same_times(self._get(tid), created, "PATCH /tags/{uuid} with {}")
+        bad = self.api.call("updateTag", {"uuid": tid}, body={"color": "red"})
+        expect(bad, 422, 'PATCH with {"color": "red"}')
+        same_times(self._get(tid), created, "a rejected PATCH")
+        self.tick()
+        new = "#000000" if color.lower() == "#123abc" else color
+        u = self.api.call("updateTag", {"uuid": tid}, body={"color": new})
+        expect(u, 200, f'PATCH /tags/{{uuid}} with {{"color": "{new}"}}')
+        after = u.body["data"]["tag"]
+        if after["created_at"] != created["created_at"]:
+            raise Deviation(
+                f"PATCH leaves created_at ({created['created_at']})", f"{after['created_at']}"
+            )
+        self.moved(created["updated_at"], after["updated_at"], "PATCH /tags/{uuid}")
+        same_times(self._get(tid), after, "GET /tags/{uuid} after the PATCH")
+        same_times(self.tags()[tid], after, "GET /tags after the PATCH")
+        self.api.call("deleteTag", {"uuid": tid})
+
+    def _get(self, tid: str) -> dict[str, Any]:
+        g = self.api.call("getTag", {"uuid": tid})
+        expect(g, 200, "GET /tags/{uuid}")
+        tag: dict[str, Any] = g.body["data"]["tag"]
+        return tag
+
+    def p_tenant_writes(self, _: None) -> None:
+        other = self.other
+        assert other is not None
+        cid = self.entity_id(0)
+        mine = self.pool[0]
+        expect(self.sync(cid, [mine]), 200, "a sync (this tenant)")
+        before_conv, before_tags = self.conv_tags(cid), self.tags()
+        writes: list[tuple[str, dict[str, Any], Any]] = [
+            ("updateConversationTags", {"uuid": cid}, {"tag_ids": []}),
+            ("updateConversationTags", {"uuid": cid}, {"tag_ids": [mine]}),
+            ("updateConversationTags", {"uuid": cid}, {"tag_ids": self.pool[1:3]}),
+            ("updateTag", {"uuid": mine}, {"name": self.fresh("stolen")}),
+            ("updateTag", {"uuid": mine}, {"color": "#000000"}),
+            ("updateTag", {"uuid": mine.upper()}, {"color": "#000000"}),
+            ("deleteTag", {"uuid": mine}, NO_BODY),
+        ]
+        for op, params, body in writes:
+            r = other.call(op, params, body=body)
+            sent = "" if body is NO_BODY else f" with {json.dumps(body)}"
+            expect(r, 404, f"the other tenant's {op} {params}{sent} (this tenant's ids)")
+        if self.conv_tags(cid) != before_conv:
+            raise Deviation(
+                "the other tenant's writes leave this conversation's tags",
+                f"{self.show(before_conv)} became {self.show(self.conv_tags(cid))}",
+            )
+        after = self.tags()
+        for tid, tag in before_tags.items():
+            now = after.get(tid)
+            if now is None or (now["name"], now["color"]) != (tag["name"], tag["color"]):
+                raise Deviation(
+                    f"the other tenant's writes leave this tenant's tag {tag['name']!r}",
+                    f"it is now {now}",
+                )
 
     def p_delete_cascades(self, chosen: set[int]) -> None:
         tid = self.create(self.fresh("d"))
@@ -469,7 +587,7 @@ class ZapiniSuite(VendorSuite):
 
             @rule(target=tags, suffix=s.suffixes(6), color=s.colors())
             def create(self, suffix: str, color: str) -> str:
-                name = suite.fresh("m") + suffix
+                name = (suite.fresh("m") + suffix).strip()
                 tid = suite.create(name, color)
                 self.alive[tid] = {"name": name, "color": color.lower()}
                 return tid
@@ -499,6 +617,41 @@ class ZapiniSuite(VendorSuite):
                 got = (tag["name"], str(tag["color"]).lower(), tag["conversations_count"])
                 if got != want:
                     raise Deviation(f"PATCH /tags/{{uuid}} answers {want}", f"{got}")
+
+            @rule(tid=tags, other=tags, mask=s.case_masks(), suffix=s.suffixes(4))
+            def rename(self, tid: str, other: str, mask: int, suffix: str) -> None:
+                """PATCH a name: onto another live tag's name (any case) → 422, else renamed."""
+                taken = other in self.alive and other != tid
+                if taken:
+                    name = s.respell(self.alive[other]["name"], mask)
+                else:
+                    name = (suite.fresh("mr") + suffix).strip()
+                r = suite.api.call("updateTag", {"uuid": tid}, body={"name": name})
+                if tid in self.dead:
+                    expect(r, 404, "PATCH of a deleted tag")
+                    return
+                if tid not in self.alive:
+                    return  # a tag made by `tagged`: its name is not modelled
+                if taken:
+                    expect(r, 422, f"PATCH renaming a tag onto the taken name {name!r}")
+                    return
+                expect(r, 200, "PATCH /tags/{uuid} with a new name")
+                self.alive[tid]["name"] = name
+                self.show(tid)
+
+            @rule(tid=tags)
+            def show(self, tid: str) -> None:
+                r = suite.api.call("getTag", {"uuid": tid})
+                if tid in self.dead:
+                    expect(r, 404, "GET of a deleted tag")
+                    return
+                expect(r, 200, "GET /tags/{uuid}")
+                tag = r.body["data"]["tag"]
+                if tid in self.alive:
+                    want = (self.alive[tid]["name"], self.alive[tid]["color"], self.count(tid))
+                    got = (tag["name"], str(tag["color"]).lower(), tag["conversations_count"])
+                    if got != want:
+                        raise Deviation(f"GET /tags/{{uuid}} shows {want}", f"{got}")
 
             @rule(tid=tags)
             def delete(self, tid: str) -> None:

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tagfake.contract.suite.http import Http
-from tagfake.contract.suite.target import VendorTarget, is_tagfake, tagfake_targets
+from tagfake.suite.http import Http
+from tagfake.suite.target import VendorTarget, is_tagfake, tagfake_targets
 
 # An address the admin API answers to (it refuses host names it does not serve).
 BASE = "http://127.0.0.1"

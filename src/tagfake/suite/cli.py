@@ -111,6 +111,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     o.add_argument("--seed", type=int, default=1, help="schemathesis seed (1)")
     o.add_argument("--dry-run", action="store_true", help="print the plan; send nothing")
     o.add_argument(
+        "--strict",
+        action="store_true",
+        help="an observation that differs from the spec's assumptions fails the run (always so "
+        "against tagfake; against a vendor it is otherwise only reported)",
+    )
+    o.add_argument(
         "--reset",
         action="store_true",
         help="tagfake only: reset each vendor to its fixtures before and after",
@@ -143,8 +149,8 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from tagfake.contract.suite.base import Budget
-    from tagfake.contract.suite.remote import Named
+    from tagfake.suite.base import Budget
+    from tagfake.suite.remote import Named
 
     if not args.base_url:
         print("tagfake contract: give --base-url (or set TAGFAKE_URL)", file=sys.stderr)
@@ -190,10 +196,10 @@ def _say(args: argparse.Namespace) -> Any:
 
 
 def _dry_run(args: argparse.Namespace, named: Any, budget: Any, run_id: str) -> int:
-    from tagfake.contract.suite.base import RunContext
-    from tagfake.contract.suite.http import Http
-    from tagfake.contract.suite.target import VendorTarget
-    from tagfake.contract.suite.vendors import suite_class
+    from tagfake.suite.base import RunContext
+    from tagfake.suite.http import Http
+    from tagfake.suite.target import VendorTarget
+    from tagfake.suite.vendors import suite_class
 
     class Refuse:
         def request(self, *a: Any, **k: Any) -> Any:
@@ -253,10 +259,10 @@ def _dry_run(args: argparse.Namespace, named: Any, budget: Any, run_id: str) -> 
 def _run(args: argparse.Namespace, named: Any, budget: Any, run_id: str) -> int:
     import httpx
 
-    from tagfake.contract.suite.http import Http
-    from tagfake.contract.suite.remote import TargetError, url_targets
-    from tagfake.contract.suite.report import html_report, junit_xml, summary
-    from tagfake.contract.suite.runner import Options, run_suite
+    from tagfake.suite.http import Http
+    from tagfake.suite.remote import TargetError, url_targets
+    from tagfake.suite.report import html_report, junit_xml, summary
+    from tagfake.suite.runner import Options, run_suite
 
     say = _say(args)
 
@@ -292,7 +298,10 @@ def _run(args: argparse.Namespace, named: Any, budget: Any, run_id: str) -> int:
                 f"tagfake contract run {run_id} against {args.base_url} ({kind}); "
                 f"names start tagfake-{run_id}-"
             )
-        result = run_suite(targets, Options(run_id, budget, progress=say, seed=args.seed))
+        opts = Options(
+            run_id, budget, progress=say, seed=args.seed, strict=args.strict, fuzz_progress=say
+        )
+        result = run_suite(targets, opts)
         if args.reset and health is not None:
             _reset(http, targets)
     junit = args.junit or args.report_dir / "junit.xml"

@@ -8,9 +8,9 @@ from functools import cache
 from typing import Any
 
 from tagfake.contract.spec import VendorContract, compile_contract
-from tagfake.contract.suite.api import Api
-from tagfake.contract.suite.http import Http
 from tagfake.settings import VENDORS, Settings
+from tagfake.suite.api import Api
+from tagfake.suite.http import Http
 
 ADMIN = "/__admin"
 

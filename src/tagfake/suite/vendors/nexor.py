@@ -3,34 +3,37 @@ email (case-insensitive) anywhere in the body, `added`/`removed`, tag CRUD with 
 
 from __future__ import annotations
 
+import json
 import re
 import uuid as uuidlib
 from typing import Any
 
 from hypothesis import assume
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 from text_unidecode import unidecode
 
-from tagfake.contract.suite import strategies as s
-from tagfake.contract.suite.api import ANONYMOUS, Api, Reply, expect
-from tagfake.contract.suite.base import ErrorCase, Probe, Property, VendorSuite
-from tagfake.contract.suite.model import Deviation, NotObservable
-from tagfake.contract.suite.target import Lead
+from tagfake.suite import strategies as s
+from tagfake.suite.api import ANONYMOUS, Api, Reply, expect
+from tagfake.suite.base import ErrorCase, Probe, Property, VendorSuite, same_times
+from tagfake.suite.model import Deviation, NotObservable, sent_json
+from tagfake.suite.target import Lead
 
 POOL = 4
 MISSING_KEY = "Missing API key"
 INVALID_KEY = "Invalid API key"
 SLUG_TAKEN = "A tag with this slug already exists"
+#: The words of a name spelled many ways by `slug-merge` (after the run's prefix).
+MERGE_WORDS = ["hot", "lead", "über", "2024"]
 
 #: A spelling of a pool name: (pool index, which letters to upper-case, "-" instead of " ").
 Spelling = tuple[int, int, bool]
 
 
 def doc_slug(name: str) -> str:
-    """The slug of a name built from lowercase letters, digits, single spaces and dashes, as the
-    docs' examples show it ("Hot Lead" → hot-lead, "VIP" → vip, "Follow-up" → follow-up)."""
-    return name.lower().replace(" ", "-")
+    """The slug of a name as the spec assumes it (the docs' examples: "Hot Lead" → hot-lead,
+    "VIP" → vip, "Follow-up" → follow-up; beyond them: transliterated, "Über" → uber)."""
+    return s.slug(name)
 
 
 def respell(name: str, mask: int, dash: bool) -> str:
@@ -42,6 +45,15 @@ def respell(name: str, mask: int, dash: bool) -> str:
 
 def _key(value: Any) -> str:
     return str(value).lower()
+
+
+def once(tags: list[dict[str, Any]], what: str) -> set[str]:
+    """The ids of a list the vendor answers, which names each tag once (a repeat is shown)."""
+    ids = [_key(t["id"]) for t in tags]
+    if len(set(ids)) != len(ids):
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        raise Deviation(f"{what} lists each tag once", f"it repeats {repeated}")
+    return set(ids)
 
 
 class NexorSuite(VendorSuite):
@@ -75,6 +87,7 @@ class NexorSuite(VendorSuite):
         r = (api or self.api).call("getLeadTags", {"leadId": lead_id})
         expect(r, 200, "GET /leads/{leadId}/tags")
         tags: list[dict[str, Any]] = r.body["data"]
+        once(tags, "GET /leads/{leadId}/tags")
         return tags
 
     def lead_ids(self, lead_id: str) -> set[str]:
@@ -88,6 +101,7 @@ class NexorSuite(VendorSuite):
         r = (api or self.api).call("listTags", query={"search": self.ctx.prefix.rstrip("-")})
         expect(r, 200, "GET /tags?search=")
         prefix = self.ctx.prefix
+        once(r.body["data"], "GET /tags")
         return {_key(t["id"]): t for t in r.body["data"] if str(t["slug"]).startswith(prefix)}
 
     def names(self, picks: list[Spelling]) -> list[str]:
@@ -142,7 +156,7 @@ class NexorSuite(VendorSuite):
                 self.notes.append(f"could not list tags for clean-up: {r.short()}")
                 continue
             for tag in r.body["data"]:
-                if str(tag["slug"]).lower().startswith(self.ctx.prefix):
+                if self.ours(tag["slug"]):
                     api.call("deleteTag", {"id": tag["id"]}, check=False)
 
     # -- properties -------------------------------------------------------------------------
@@ -200,14 +214,10 @@ class NexorSuite(VendorSuite):
             ),
             Property(
                 "slug-merge",
-                "names with one slug are one tag",
+                "names with one slug are one tag (any letter case, separators, accents, "
+                "punctuation or spaces at the ends)",
                 self.p_slug_merge,
-                st.tuples(
-                    s.entity(n),
-                    st.lists(
-                        st.tuples(st.integers(0, 2**24 - 1), st.booleans()), min_size=2, max_size=4
-                    ),
-                ),
+                st.tuples(s.entity(n), st.lists(s.same_slug(MERGE_WORDS), min_size=2, max_size=4)),
                 ("entity",),
             ),
             Property(
@@ -240,15 +250,41 @@ class NexorSuite(VendorSuite):
             ),
             Property(
                 "roundtrip",
-                "create → list → update → delete round-trips",
+                "create → list → update → delete round-trips; a slug given in any spelling is "
+                "stored by the slug rule",
                 self.p_roundtrip,
-                st.tuples(s.suffixes(), st.one_of(st.none(), s.suffixes()), s.suffixes()),
+                st.tuples(
+                    s.suffixes(),
+                    st.one_of(st.none(), s.suffixes()),
+                    s.suffixes(),
+                    s.same_slug(MERGE_WORDS[:2]),
+                ),
             ),
             Property(
                 "unique",
-                "a slug is unique per account: creating or renaming onto it answers 409",
+                "a slug is unique per account in any spelling: creating or renaming onto it "
+                "answers 409; a sync naming it assigns the existing tag",
                 self.p_unique,
-                s.suffixes(),
+                st.tuples(s.suffixes(), s.same_slug(MERGE_WORDS[:2]), s.same_slug(MERGE_WORDS[:2])),
+                ("entity",),
+            ),
+            Property(
+                "timestamps",
+                "created_at stays; updated_at moves with the vendor's clock on every change of "
+                "the tag and only then (not on a sync or an assignment)",
+                self.p_timestamps,
+                st.tuples(s.entity(n), s.suffixes(6)),
+                ("entity",),
+                examples=2,
+            ),
+            Property(
+                "tenant-writes",
+                "the other account writing through this account's ids and e-mails (sync, empty "
+                "sync, assign, rename, delete) is not found and changes nothing",
+                self.p_tenant_writes,
+                st.tuples(s.case_masks(), self.spellings(3)),
+                ("entity", "other-credential"),
+                examples=3,
             ),
             Property(
                 "delete-cascades",
@@ -336,7 +372,7 @@ class NexorSuite(VendorSuite):
         names = self.names(picks)
         lead_id = self.lead_id(i)
         body = self.synced(self.sync({"lead_id": lead_id, "tags": names}), "PUT /leads/tags")
-        self._check_set(lead_id, body, {doc_slug(n) for n in names}, f"syncing {names}")
+        self._check_set(lead_id, body, {doc_slug(n) for n in names}, f"syncing {sent_json(names)}")
 
     def p_sync_idempotent(self, ex: tuple[int, list[Spelling]]) -> None:
         i, picks = ex
@@ -422,18 +458,20 @@ class NexorSuite(VendorSuite):
         if created:
             raise Deviation("a rejected sync creates no tag", f"{len(created)} tag(s) were created")
 
-    def p_slug_merge(self, ex: tuple[int, list[tuple[int, bool]]]) -> None:
+    def p_slug_merge(self, ex: tuple[int, list[str]]) -> None:
         i, variants = ex
-        base = f"{self.fresh('m')} hot lead"
-        names = [respell(base, mask, dash) for mask, dash in variants]
+        head = self.fresh("m")
+        names = [f"{head} {v}" for v in variants]
         lead_id = self.lead_id(i)
-        body = self.synced(self.sync({"lead_id": lead_id, "tags": names}), f"syncing {names}")
-        slug = doc_slug(base)
+        body = self.synced(
+            self.sync({"lead_id": lead_id, "tags": names}), f"syncing {sent_json(names)}"
+        )
+        slug = doc_slug(f"{head} {' '.join(MERGE_WORDS)}")
         answered = [t for t in body["tags"] if t["slug"] == slug]
         listed = [t for t in self.our_tags().values() if t["slug"] == slug]
         if len(answered) != 1 or len(listed) != 1 or len(body["tags"]) != 1:
             raise Deviation(
-                f"{names} are one tag with slug {slug!r}",
+                f"{sent_json(names)} are one tag with slug {slug!r}",
                 f"the lead got {len(body['tags'])} tag(s); GET /tags has {len(listed)} with it",
             )
         if answered[0]["name"] != names[0]:
@@ -508,20 +546,21 @@ class NexorSuite(VendorSuite):
         field, value = ("email", lead.email) if by_email else ("lead_id", lead.id)
         _place(body, ["a", *id_path], field, value)
         _place(body, ["b", *tags_path], "tags", names)
-        answer = self.synced(self.sync(body), f"a sync with fields nested as {body}")
+        answer = self.synced(self.sync(body), f"a sync with fields nested as {sent_json(body)}")
         if _key(answer["lead_id"]) != _key(lead.id):
             raise Deviation(f"the nested {field} finds lead {lead.id}", f"{answer['lead_id']}")
         self._check_set(lead.id, answer, {doc_slug(n) for n in names}, "a nested sync")
 
-    def p_roundtrip(self, ex: tuple[str, str | None, str]) -> None:
-        suffix, description, new_suffix = ex
+    def p_roundtrip(self, ex: tuple[str, str | None, str, str]) -> None:
+        suffix, description, new_suffix, spelled = ex
         name = f"{self.fresh('r')}{suffix}"
-        slug = doc_slug(self.fresh("r"))
-        sent = {"name": name, "slug": slug, "description": description}
+        given = f"{self.fresh('r')} {spelled}"
+        sent = {"name": name, "slug": given, "description": description}
         r = self.api.call("createTag", body=sent)
-        expect(r, 201, "POST /tags creates the tag")
+        expect(r, 201, f"POST /tags with {json.dumps(sent, ensure_ascii=False)}")
         tid = _key(r.body["data"]["id"])
-        self._same(r.body["data"], sent, "POST /tags answers the tag as sent")
+        sent["slug"] = doc_slug(given)
+        self._same(r.body["data"], sent, "POST /tags answers the tag with its slug normalised")
         listed = self.our_tags().get(tid)
         if listed is None:
             raise Deviation("GET /tags lists the created tag", "it is missing")
@@ -545,22 +584,133 @@ class NexorSuite(VendorSuite):
         if got != want:
             raise Deviation(f"{what}: {want}", f"{got}")
 
-    def p_unique(self, suffix: str) -> None:
-        slug = doc_slug(self.fresh("u"))
+    def p_unique(self, ex: tuple[str, str, str]) -> None:
+        suffix, again, onto = ex
+        head = self.fresh("u")
+        slug = doc_slug(f"{head} {' '.join(MERGE_WORDS[:2])}")
         first = self.api.call("createTag", body={"name": f"first {suffix}", "slug": slug})
         expect(first, 201, "POST /tags")
-        r = self.api.call("createTag", body={"name": f"second {suffix}", "slug": slug})
-        expect(r, 409, f"a second POST /tags with slug {slug!r}")
+        first_id = _key(first.body["data"]["id"])
+        respelled = f"{head} {again}"
+        r = self.api.call("createTag", body={"name": f"second {suffix}", "slug": respelled})
+        expect(r, 409, f"a second POST /tags with slug {respelled!r} (taken as {slug!r})")
         if r.body.get("error") != SLUG_TAKEN:
             raise Deviation(f"the 409 says {SLUG_TAKEN!r}", r.short())
         other_slug = doc_slug(self.fresh("u"))
         second = self.api.call("createTag", body={"name": "other", "slug": other_slug})
         expect(second, 201, "POST /tags")
-        u = self.api.call("updateTag", {"id": second.body["data"]["id"]}, body={"slug": slug})
-        expect(u, 409, "PUT /tags/{id} onto a slug already taken")
+        renamed = f"{head} {onto}"
+        u = self.api.call("updateTag", {"id": second.body["data"]["id"]}, body={"slug": renamed})
+        expect(u, 409, f"PUT /tags/{{id}} onto the slug {renamed!r} (taken as {slug!r})")
+        name = f"{head} {onto}"
+        body = self.synced(
+            self.sync({"lead_id": self.lead_id(0), "tags": [name]}), f"syncing [{name!r}]"
+        )
+        got = [_key(t["id"]) for t in body["tags"]]
+        if got != [first_id]:
+            raise Deviation(
+                f"syncing {name!r} assigns the tag with slug {slug!r}", f"the lead got {got}"
+            )
         same = [t for t in self.our_tags().values() if t["slug"] == slug]
         if len(same) != 1:
             raise Deviation("the rejected requests create nothing", f"{len(same)} tags use it")
+
+    def p_timestamps(self, ex: tuple[int, str]) -> None:
+        i, suffix = ex
+        slug = doc_slug(self.fresh("ts"))
+        r = self.api.call("createTag", body={"name": slug, "slug": slug})
+        expect(r, 201, "POST /tags")
+        tid = _key(r.body["data"]["id"])
+        created = self._listed(tid)
+        if created["created_at"] != created.get("updated_at", created["created_at"]):
+            raise Deviation(
+                "a new tag's updated_at is its created_at",
+                f"{created['created_at']} / {created.get('updated_at')}",
+            )
+        self.tick()
+        lead_id = self.lead_id(i)
+        self.synced(self.sync({"lead_id": lead_id, "tags": [slug]}), "a sync naming the tag")
+        same_times(self._listed(tid), created, "a sync assigning the tag")
+        a = self.api.call("assignLeadTags", {"leadId": lead_id}, body={"tagId": tid})
+        expect(a, 201, "POST /leads/{leadId}/tags with the tag already assigned")
+        same_times(self._listed(tid), created, "an assignment")
+        self.tick()
+        change = {"name": f"{slug}{suffix}"}
+        u = self.api.call("updateTag", {"id": tid}, body=change)
+        expect(u, 200, f"PUT /tags/{{id}} with {json.dumps(change, ensure_ascii=False)}")
+        after = self._listed(tid)
+        if after["created_at"] != created["created_at"]:
+            raise Deviation(
+                f"PUT leaves created_at ({created['created_at']})", f"{after['created_at']}"
+            )
+        self.moved(created["updated_at"], after["updated_at"], "PUT /tags/{id}")
+        answered = u.body["data"]
+        if "updated_at" in answered and answered["updated_at"] != after["updated_at"]:
+            raise Deviation("PUT answers the stored updated_at", f"{answered['updated_at']}")
+
+    def _listed(self, tid: str) -> dict[str, Any]:
+        tag = self.our_tags().get(tid)
+        if tag is None:
+            raise Deviation(f"GET /tags lists tag {tid}", "it is missing")
+        return tag
+
+    def p_tenant_writes(self, ex: tuple[int, list[Spelling]]) -> None:
+        other = self.other
+        assert other is not None
+        mask, picks = ex
+        lead = self.leads[0]
+        assert lead.id is not None
+        mine = self.our_tags()
+        pool_tag = next(iter(mine), None)
+        if pool_tag is None:
+            self.synced(self.sync({"lead_id": lead.id, "tags": [self.pool[0]]}), "a sync")
+            mine = self.our_tags()
+            pool_tag = next(iter(mine))
+        names = self.names(picks)
+        before_lead = [_key(t["id"]) for t in self.lead_tags(lead.id)]
+        before_theirs = set(self.our_tags(other))
+        writes: list[tuple[str, dict[str, Any] | None, Any]] = [
+            ("syncLeadTags", None, {"lead_id": lead.id, "tags": names}),
+            ("syncLeadTags", None, {"lead_id": lead.id, "tags": []}),
+            ("syncLeadTags", None, {"lead_id": lead.id.upper(), "tags": []}),
+            ("syncLeadTags", None, {"payload": {"lead_id": lead.id}, "tags": names}),
+            ("assignLeadTags", {"leadId": lead.id}, {"tagId": pool_tag}),
+            ("assignLeadTags", {"leadId": lead.id}, {"tagIds": [pool_tag]}),
+            ("updateTag", {"id": pool_tag}, {"name": self.fresh("stolen")}),
+            ("updateTag", {"id": pool_tag}, {"slug": self.fresh("stolen")}),
+            ("deleteTag", {"id": pool_tag}, None),
+        ]
+        if lead.email:
+            email = s.respell(lead.email, mask)
+            writes += [
+                ("syncLeadTags", None, {"email": email, "tags": names}),
+                ("syncLeadTags", None, {"email": email, "tags": []}),
+            ]
+        for op, params, body in writes:
+            kw: dict[str, Any] = {} if body is None else {"body": body}
+            r = other.call(op, params, **kw)
+            sent = "" if body is None else f" with {json.dumps(body, ensure_ascii=False)}"
+            expect(r, 404, f"the other account's {op}{sent} (this account's ids)")
+        after_lead = [_key(t["id"]) for t in self.lead_tags(lead.id)]
+        if sorted(after_lead) != sorted(before_lead):
+            raise Deviation(
+                "the other account's writes leave this lead's tags",
+                f"{len(before_lead)} tag(s) became {len(after_lead)}",
+            )
+        after = self.our_tags()
+        for tid, tag in mine.items():
+            now = after.get(tid)
+            if now is None or (now["name"], now["slug"]) != (tag["name"], tag["slug"]):
+                raise Deviation(
+                    f"the other account's writes leave this account's tag {tag['slug']!r}",
+                    f"it is now {now}",
+                )
+        created = set(self.our_tags(other)) - before_theirs
+        if created:
+            raise Deviation(
+                "a sync refused as not found creates no tag in the other account either",
+                f"{len(created)} tag(s) created there",
+            )
 
     def p_delete_cascades(self, chosen: set[int]) -> None:
         slug = doc_slug(self.fresh("d"))
@@ -667,7 +817,9 @@ class NexorSuite(VendorSuite):
                 got = {str(t["slug"]): t for t in body["tags"]}
                 want = {doc_slug(x) for x in sent}
                 if set(got) != want or len(body["tags"]) != len(want):
-                    raise Deviation(f"syncing {sent} leaves slugs {sorted(want)}", f"{sorted(got)}")
+                    raise Deviation(
+                        f"syncing {sent_json(sent)} leaves slugs {sorted(want)}", f"{sorted(got)}"
+                    )
                 first: dict[str, str] = {}
                 for x in sent:
                     first.setdefault(doc_slug(x), x)
@@ -699,25 +851,95 @@ class NexorSuite(VendorSuite):
                 expect(r, 201, "POST /tags")
                 self.by_slug[slug] = {"id": _key(r.body["data"]["id"]), "name": name}
 
+            @precondition(lambda self: any(doc_slug(x) in self.by_slug for x in names))
             @rule(p=spelled)
             def rename(self, p: tuple[int, int, bool]) -> None:
-                slug = doc_slug(names[p[0]])
-                assume(slug in self.by_slug)
-                name = spell(p)
+                known = [k for k, x in enumerate(names) if doc_slug(x) in self.by_slug]
+                k = known[p[0] % len(known)]
+                slug = doc_slug(names[k])
+                name = spell((k, p[1], p[2]))
                 r = suite.api.call(
                     "updateTag", {"id": self.by_slug[slug]["id"]}, body={"name": name}
                 )
                 expect(r, 200, "PUT /tags/{id}")
                 self.by_slug[slug]["name"] = name
 
+            @precondition(lambda self: any(doc_slug(x) in self.by_slug for x in names))
             @rule(k=st.integers(0, len(names) - 1))
             def delete(self, k: int) -> None:
-                slug = doc_slug(names[k])
-                assume(slug in self.by_slug)
+                known = [j for j, x in enumerate(names) if doc_slug(x) in self.by_slug]
+                slug = doc_slug(names[known[k % len(known)]])
                 tid = self.by_slug.pop(slug)["id"]
                 expect(suite.api.call("deleteTag", {"id": tid}), 200, "DELETE /tags/{id}")
                 for ids in self.leads.values():
                     ids.discard(tid)
+
+            @rule(
+                i=s.entity(n),
+                ks=st.lists(st.integers(0, len(names) - 1), max_size=3),
+                one=st.booleans(),
+            )
+            def assign(self, i: int, ks: list[int], one: bool) -> None:
+                """POST /leads/{leadId}/tags: adds (already-assigned skipped), never removes."""
+                ids = [
+                    self.by_slug[doc_slug(names[k])]["id"]
+                    for k in ks
+                    if doc_slug(names[k]) in self.by_slug
+                ]
+                lead_id = suite.lead_id(i)
+                # Always one already on the lead, where it has one of the run's: it is skipped.
+                mine = {v["id"] for v in self.by_slug.values()}
+                ids = sorted(self.leads[lead_id] & mine)[:1] + ids
+                assume(ids)
+                body: dict[str, Any] = {"tagId": ids[0]} if one else {"tagIds": ids}
+                r = suite.api.call("assignLeadTags", {"leadId": lead_id}, body=body)
+                expect(r, 201, f"POST /leads/{{leadId}}/tags with {json.dumps(body)}")
+                self.leads[lead_id] = self.leads[lead_id] | set(ids[:1] if one else ids)
+                if suite.lead_ids(lead_id) != self.leads[lead_id]:
+                    raise Deviation(
+                        f"after the assignment the lead has {len(self.leads[lead_id])} tag(s)",
+                        f"GET /leads/{{leadId}}/tags shows {len(suite.lead_ids(lead_id))}",
+                    )
+                got = (
+                    once(r.body["data"], "the assignment's answer")
+                    if "data" in (r.body or {})
+                    else None
+                )
+                if got is not None and got != self.leads[lead_id]:
+                    raise Deviation(
+                        f"the assignment answers the lead's {len(self.leads[lead_id])} tag(s)",
+                        f"{len(got)}",
+                    )
+
+            @rule(i=s.entity(n))
+            def get_lead(self, i: int) -> None:
+                lead_id = suite.lead_id(i)
+                r = suite.api.call("getLead", {"id": lead_id})
+                expect(r, 200, "GET /leads/{id}")
+                got = once(r.body["lead"].get("tags", []), "GET /leads/{id}'s tags")
+                if got != self.leads[lead_id]:
+                    raise Deviation(
+                        f"GET /leads/{{id}} shows the lead's {len(self.leads[lead_id])} tag(s)",
+                        f"it shows {len(got)}",
+                    )
+
+            @rule(first=s.suffixes(6), bulk=st.booleans())
+            def create_lead(self, first: str, bulk: bool) -> None:
+                """POST /leads (one, or an array), then GET /leads/{id}: a new lead, no tags.
+                Only against tagfake: a created lead cannot be deleted through the API."""
+                assume(suite.t.tagfake)
+                fields = {"first_name": f"{suite.fresh('lead')}{first}".strip()}
+                r = suite.api.call("createLeads", body=[fields] if bulk else fields)
+                expect(r, 200 if bulk else 201, "POST /leads")
+                lead = r.body["leads"][0] if bulk else r.body["lead"]
+                g = suite.api.call("getLead", {"id": lead["id"]})
+                expect(g, 200, "GET /leads/{id} of the new lead")
+                shown = g.body["lead"]
+                if shown.get("first_name") != fields["first_name"] or shown.get("tags"):
+                    raise Deviation(
+                        f"the new lead is {fields} without tags",
+                        f"{ {k: shown.get(k) for k in ('first_name', 'tags')} }",
+                    )
 
             @rule(i=s.entity(n))
             def read_lead(self, i: int) -> None:

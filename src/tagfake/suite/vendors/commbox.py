@@ -5,16 +5,18 @@ available."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, rule
 
-from tagfake.contract.suite import strategies as s
-from tagfake.contract.suite.api import ANONYMOUS, Api, Reply, expect
-from tagfake.contract.suite.base import ErrorCase, Probe, Property, VendorSuite
-from tagfake.contract.suite.model import Deviation, Exchange, NotObservable
+from tagfake.suite import strategies as s
+from tagfake.suite.api import ANONYMOUS, Api, Reply, expect
+from tagfake.suite.base import MORE_ON_TAGFAKE, ErrorCase, Probe, Property, VendorSuite
+from tagfake.suite.http import NO_BODY
+from tagfake.suite.model import Deviation, Exchange, NotObservable
 
 POOL = 4
 TYPES = (1, 2, 3, 4, 5, 100, 101, 102, 103)
@@ -23,9 +25,22 @@ UNKNOWN = 990_000_000
 Op = tuple[bool, int, int]
 
 
+def once(items: list[dict[str, Any]], what: str) -> dict[int, dict[str, Any]]:
+    """A list the vendor answers, by id; it names each item once (a repeat is shown)."""
+    ids = [int(x["id"]) for x in items]
+    if len(set(ids)) != len(ids):
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        raise Deviation(f"{what} lists each item once", f"it repeats {repeated}")
+    return {int(x["id"]): x for x in items}
+
+
 class CommBoxSuite(VendorSuite):
     vendor = "commbox"
     entity = "conversation (object)"
+    machine_judges = MORE_ON_TAGFAKE
+    oracle_aided = frozenset(
+        {"object-tag-set", "rejected-changes-nothing", "delete-cascades", "auth-required"}
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -54,12 +69,12 @@ class CommBoxSuite(VendorSuite):
     def tags(self, api: Api | None = None) -> dict[int, dict[str, Any]]:
         r = (api or self.api).call("getTags")
         expect(r, 200, "GET /tags")
-        return {int(t["id"]): t for t in r.body["data"]}
+        return once(r.body["data"], "GET /tags")
 
     def groups(self, api: Api | None = None) -> dict[int, dict[str, Any]]:
         r = (api or self.api).call("getTagsGroups")
         expect(r, 200, "GET /tags/groups")
-        return {int(g["id"]): g for g in r.body["data"]}
+        return once(r.body["data"], "GET /tags/groups")
 
     def create(self, name: str, api: Api | None = None, **fields: Any) -> int:
         r = (api or self.api).call("createTag", body={"data": {"Name": name, **fields}})
@@ -90,7 +105,7 @@ class CommBoxSuite(VendorSuite):
                     continue
                 param = "TAGS_GROUP_ID" if op == "groups" else "TAG_ID"
                 for item in r.body["data"]:
-                    if str(item["name"]).lower().startswith(self.ctx.prefix):
+                    if self.ours(item["name"]):
                         api.call(delete, {param: item["id"]}, check=False)
 
     # -- properties -------------------------------------------------------------------------
@@ -128,7 +143,9 @@ class CommBoxSuite(VendorSuite):
                 "roundtrip",
                 "create → list → update → delete round-trips, for tags and tag groups",
                 self.p_roundtrip,
-                st.tuples(s.suffixes(), st.sampled_from(TYPES), st.booleans(), s.suffixes()),
+                st.tuples(
+                    s.suffixes(), st.sampled_from(TYPES), st.booleans(), s.suffixes(), s.edges()
+                ),
             ),
             Property(
                 "delete-cascades",
@@ -145,6 +162,16 @@ class CommBoxSuite(VendorSuite):
                 ("entity", "other-credential"),
             ),
             self.auth_property(),
+            Property(
+                "tenant-writes",
+                "the other account writing through this account's ids (set and remove on a "
+                "conversation, rename, move, delete, a tag into a group) is not found and "
+                "changes nothing",
+                self.p_tenant_writes,
+                None,
+                ("entity", "other-credential"),
+                on=MORE_ON_TAGFAKE,
+            ),
             Property(
                 "unsupported-method",
                 "a method a path does not support answers the documented 501",
@@ -239,11 +266,11 @@ class CommBoxSuite(VendorSuite):
         if before is not None and self.stored(i) != before:
             raise Deviation("a rejected request leaves the conversation's tags", "they changed")
 
-    def p_roundtrip(self, ex: tuple[str, int, bool, str]) -> None:
-        suffix, kind, grouped, new_suffix = ex
+    def p_roundtrip(self, ex: tuple[str, int, bool, str, tuple[str, str]]) -> None:
+        suffix, kind, grouped, new_suffix, (lead, trail) = ex
         group_name = self.fresh("g")
         group = self.create_group(group_name) if grouped else 0
-        name = f"{self.fresh('r')}{suffix}"
+        name = f"{lead}{self.fresh('r')}{suffix}{trail}"  # CommBox keeps a name as sent
         tid = self.create(name, Type=kind, TagGroupId=group)
         tag = self.tags().get(tid)
         want = {"id": tid, "name": name, "type": kind, "groupId": group}
@@ -351,6 +378,44 @@ class CommBoxSuite(VendorSuite):
         finally:
             other.call("deleteTagsGroup", {"TAGS_GROUP_ID": group}, check=False)
             other.call("deleteTag", {"TAG_ID": tag}, check=False)
+
+    def p_tenant_writes(self, _: None) -> None:
+        other = self.other
+        assert other is not None
+        group = self.create_group(self.fresh("tw"))
+        tag = self.create(self.fresh("tw"), TagGroupId=group)
+        try:
+            expect(self.set_tag(0, tag), 200, "setting a tag on a conversation (this account)")
+            before_obj = self.stored(0) if self.t.oracle is not None else None
+            tags, groups = self.tags(), self.groups()
+            stream, obj = self.obj(0)
+            writes: list[tuple[str, dict[str, Any], Any]] = [
+                ("setObjectTag", self.path(0, self.pool[1]), NO_BODY),
+                ("deleteObjectTag", self.path(0, tag), NO_BODY),
+                ("updateTag", {"TAG_ID": tag}, {"data": {"Name": self.fresh("stolen")}}),
+                ("updateTag", {"TAG_ID": tag}, {"data": {"TagGroupId": 0}}),
+                ("deleteTag", {"TAG_ID": tag}, NO_BODY),
+                ("updateTagsGroup", {"TAGS_GROUP_ID": group}, {"data": {"Name": "stolen"}}),
+                ("deleteTagsGroup", {"TAGS_GROUP_ID": group}, NO_BODY),
+                ("createTag", {}, {"data": {"Name": self.fresh("x"), "TagGroupId": group}}),
+            ]
+            for op, params, body in writes:
+                r = other.call(op, params, body=body)
+                sent = "" if body is NO_BODY else f" with {json.dumps(body)}"
+                expect(r, 404, f"the other account's {op} {params}{sent} (this account's ids)")
+            if self.tags() != tags or self.groups() != groups:
+                raise Deviation(
+                    "the other account's writes leave this account's tags and groups",
+                    "GET /tags or /tags/groups changed",
+                )
+            if before_obj is not None and self.stored(0) != before_obj:
+                raise Deviation(
+                    f"the other account's writes leave object {stream}/{obj}'s tags",
+                    f"{sorted(before_obj)} became {sorted(self.stored(0))}",
+                )
+        finally:
+            self.api.call("deleteObjectTag", self.path(0, tag), check=False)
+            self.api.call("deleteTagsGroup", {"TAGS_GROUP_ID": group}, check=False)
 
     def p_auth_required(self, _: None) -> None:
         before = self.stored(0) if self.t.oracle is not None else None
@@ -474,6 +539,30 @@ class CommBoxSuite(VendorSuite):
                 )
                 expect(r, 200, "POST /tags/{TAG_ID} moving the tag to another group")
                 self.alive[tag]["groupId"] = group
+
+            @rule(tag=tags, suffix=s.suffixes(5))
+            def rename_tag(self, tag: int, suffix: str) -> None:
+                """POST /tags/{TAG_ID} with a new Name alone: the group stays."""
+                name = suite.fresh("mn") + suffix
+                r = suite.api.call("updateTag", {"TAG_ID": tag}, body={"data": {"Name": name}})
+                if tag not in self.alive:
+                    expect(r, 404, "renaming a tag that does not exist")
+                    return
+                expect(r, 200, "POST /tags/{TAG_ID} with a new Name")
+                self.alive[tag]["name"] = name
+
+            @rule(group=groups, suffix=s.suffixes(5))
+            def rename_group(self, group: int, suffix: str) -> None:
+                """POST /tags/groups/{TAGS_GROUP_ID} with a new Name."""
+                name = suite.fresh("mn") + suffix
+                r = suite.api.call(
+                    "updateTagsGroup", {"TAGS_GROUP_ID": group}, body={"data": {"Name": name}}
+                )
+                if group not in self.live_groups:
+                    expect(r, 404, "renaming a deleted group")
+                    return
+                expect(r, 200, "POST /tags/groups/{TAGS_GROUP_ID} with a new Name")
+                self.live_groups[group] = name
 
             @rule()
             def list_tags(self) -> None:

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tagfake.contract.suite.base import Budget, RunContext, VendorSuite
-from tagfake.contract.suite.engine import run_machine, run_property
-from tagfake.contract.suite.fuzz import run_schemathesis
-from tagfake.contract.suite.model import (
+from tagfake.suite.base import Budget, RunContext, VendorSuite
+from tagfake.suite.engine import run_machine, run_property
+from tagfake.suite.fuzz import run_schemathesis
+from tagfake.suite.model import (
     BudgetExhausted,
     CheckResult,
     Deviation,
@@ -21,8 +21,9 @@ from tagfake.contract.suite.model import (
     SuiteRun,
     VendorRun,
 )
-from tagfake.contract.suite.target import VendorTarget
-from tagfake.contract.suite.vendors import suite_class
+from tagfake.suite.reproduce import script, story
+from tagfake.suite.target import VendorTarget
+from tagfake.suite.vendors import suite_class
 
 #: Hook for tests: wraps each vendor's suite object before it runs (never set by the CLI).
 SuiteHook = Callable[[VendorSuite], None]
@@ -42,6 +43,11 @@ class Options:
     seed: int = 1
     #: The ASGI app, when the target is in-process (schemathesis calls it directly).
     app: Any = None
+    #: An observation that differs from the spec's assumption fails the run. Always so against
+    #: tagfake (its behaviour is what the spec assumes); against a sandbox only when asked.
+    strict: bool = False
+    #: Progress lines of the schemathesis phase (the CLI's console).
+    fuzz_progress: Callable[[str], None] | None = None
 
 
 def _wanted(opts: Options, check: str) -> bool:
@@ -97,8 +103,14 @@ def run_vendor(target: VendorTarget, opts: Options) -> VendorRun:
                     add(run_property(suite, prop))
             if opts.machine and _wanted(opts, "state-machine"):
                 add(run_machine(suite))
-            if opts.probes and opts.only is None:
+            if opts.probes and (opts.only is None or "observations" in opts.only):
+                started, before = time.perf_counter(), http.sent
                 vr.observations = observe(suite)
+                verdict = judge_observations(suite, vr.observations, opts.strict)
+                if verdict is not None:
+                    verdict.requests = http.sent - before
+                    verdict.seconds = time.perf_counter() - started
+                    add(verdict)
     finally:
         with http.unbudgeted():
             try:
@@ -127,6 +139,7 @@ def run_vendor(target: VendorTarget, opts: Options) -> VendorRun:
                 seed=opts.seed,
                 app=opts.app,
                 max_requests=left,
+                progress=opts.fuzz_progress,
             )
             for result in fuzz.results:
                 add(result)
@@ -140,8 +153,10 @@ def run_vendor(target: VendorTarget, opts: Options) -> VendorRun:
 
 def _setup(suite: VendorSuite, add: Callable[[CheckResult], None]) -> bool:
     started, sent = time.perf_counter(), suite.t.http.sent
+    suite.t.http.start_example()
     try:
         suite.setup()
+        suite.setup_log = list(suite.t.http.log)
     except (Deviation, BudgetExhausted) as exc:
         outcome: Outcome = "incomplete" if isinstance(exc, BudgetExhausted) else "failed"
         add(
@@ -151,7 +166,8 @@ def _setup(suite: VendorSuite, add: Callable[[CheckResult], None]) -> bool:
                 "set-up: read the entities, create the pool",
                 outcome,
                 getattr(exc, "line", str(exc)),
-                curl=[e.curl(suite.t.secrets) for e in suite.t.http.log],
+                example=story(suite.t.http.log),
+                curl=script(suite.t.http.log, None, suite.t.secrets, suite.ctx.prefix),
                 requests=suite.t.http.sent - sent,
                 seconds=time.perf_counter() - started,
             )
@@ -169,6 +185,7 @@ def observe(suite: VendorSuite) -> list[Observation]:
     http = suite.t.http
     found: list[Observation] = []
     skipped = 0
+    why = f"--max-requests {http.max_requests} used up"
     for pointer, text in suite.t.contract.assumptions():
         probe = probes.get(pointer)
         if probe is not None and http.exhausted:
@@ -182,14 +199,50 @@ def observe(suite: VendorSuite) -> list[Observation]:
         note = ""
         try:
             observed, as_assumed = probe()
-        except BudgetExhausted:
+        except BudgetExhausted as exc:
             skipped += 1
             observed, as_assumed = None, None
+            why = str(exc)
         except NotObservable as exc:
             observed, as_assumed, note = None, None, str(exc)
         except Exception as exc:  # a probe that breaks is itself an observation
             observed, as_assumed = f"probe failed: {type(exc).__name__}: {exc}"[:300], None
-        found.append(Observation(suite.vendor, pointer, text, observed, as_assumed, note))
+        curl = script(http.log, suite.setup_log, suite.t.secrets, suite.ctx.prefix)
+        found.append(Observation(suite.vendor, pointer, text, observed, as_assumed, note, curl))
     if skipped:
-        suite.notes.append(f"{skipped} assumption probe(s) not run: --max-requests used up")
+        suite.notes.append(f"{skipped} assumption probe(s) not run: {why}")
     return found
+
+
+def judge_observations(
+    suite: VendorSuite, observations: list[Observation], strict: bool
+) -> CheckResult | None:
+    """Against tagfake (or with `--strict`) a probe whose result differs from the spec's
+    assumption is a failure; against a sandbox it stays an observation in the report."""
+    differ = [o for o in observations if o.as_assumed is False]
+    probed = [o for o in observations if o.observed is not None]
+    title = "every probed `x-tagfake-assumption` is as the spec assumes"
+    enforced = strict or suite.t.tagfake
+    if differ and not enforced:
+        suite.notes.append(
+            f"{len(differ)} observation(s) differ from the spec's assumptions (see below); "
+            "a vendor may decide what its docs leave open: `--strict` makes them fail the run"
+        )
+        return None
+    result = CheckResult(
+        suite.vendor,
+        "observations",
+        title,
+        "failed" if differ else "passed",
+        examples_run=len(probed),
+        judges="any target (fails against tagfake, or with --strict)",
+    )
+    if differ:
+        first = differ[0]
+        result.message = (
+            f"{len(differ)} assumption(s) differ; first: documented: {first.assumption}; "
+            f"got: {first.observed} ({first.pointer})"
+        )
+        result.curl = first.curl
+        result.details = [f"{o.pointer}: {o.observed}" for o in differ]
+    return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -34,7 +35,7 @@ class Exchange:
         parts = ["curl", "-sS", "-X", self.method, shlex.quote(self.url)]
         for name, value in self.headers.items():
             line = f"{name}: {value}"
-            masked = _mask(line, secrets)
+            masked = mask_secrets(line, secrets)
             parts += ["-H", f'"{masked}"' if masked != line else shlex.quote(line)]
         if self.body is not None:
             text = self.body.decode("utf-8", "backslashreplace")
@@ -48,11 +49,21 @@ class Exchange:
         return f"{self.status} {text}"
 
 
-def _mask(text: str, secrets: dict[str, str] | None) -> str:
+def mask_secrets(text: str, secrets: dict[str, str] | None) -> str:
     for name, value in (secrets or {}).items():
         if value:
             text = text.replace(value, "${" + name + "}")
     return text
+
+
+def sent_json(value: Any) -> str:
+    """A body (or part of one) as it goes on the wire, for messages: `{"tag_ids": []}`."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+#: Called with each Deviation as it is made: the engine keeps the requests of that moment, so
+#: a failure that does not fail again on replay (flaky) still shows the attempt that failed.
+DEVIATION_HOOKS: list[Callable[[Deviation], None]] = []
 
 
 class Deviation(AssertionError):
@@ -62,6 +73,8 @@ class Deviation(AssertionError):
         super().__init__(f"documented: {documented}; got: {got}")
         self.documented = documented
         self.got = got
+        for hook in DEVIATION_HOOKS:
+            hook(self)
 
     @property
     def line(self) -> str:
@@ -70,6 +83,11 @@ class Deviation(AssertionError):
 
 class BudgetExhausted(Exception):
     """`--max-requests` is used up; the rest of the run is skipped (cleanup still runs)."""
+
+
+class Throttled(BudgetExhausted):
+    """A 429 whose Retry-After is longer than `--max-wait` (or too many 429s in a row): the
+    target is throttling, not breaking its contract; the check is incomplete."""
 
 
 class NotObservable(Exception):
@@ -91,6 +109,8 @@ class CheckResult:
     requests: int = 0
     seconds: float = 0.0
     details: list[str] = field(default_factory=list)
+    #: Which targets this check can judge ("any target", "tagfake only …").
+    judges: str = "any target"
 
     @property
     def id(self) -> str:
@@ -108,6 +128,8 @@ class Observation:
     as_assumed: bool | None  # None: not probed, or no verdict
     #: Why it was not probed.
     note: str = ""
+    #: The probe's requests, replayable.
+    curl: list[str] = field(default_factory=list)
 
     @property
     def verdict(self) -> str:

@@ -4,21 +4,51 @@ the spec's assumptions, set-up (a pool of run-prefixed tags) and clean-up (delet
 from __future__ import annotations
 
 import itertools
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine
 
 from tagfake.contract.schema import CompiledSchema
-from tagfake.contract.suite.api import Api, auth_headers
-from tagfake.contract.suite.model import Deviation
-from tagfake.contract.suite.target import VendorTarget
+from tagfake.suite.api import Api, auth_headers
+from tagfake.suite.model import Deviation, Exchange
+from tagfake.suite.target import VendorTarget
 
 #: A probe of one assumption: (what the target did, whether that is what the spec assumes).
 Probe = Callable[[], tuple[str, bool | None]]
+
+#: Which targets a check can judge: it reads only the vendor's own API, so a sandbox too...
+ANY_TARGET = "any target"
+#: ...or it needs state the vendor's API cannot show (tagfake's admin API).
+TAGFAKE_ONLY = "tagfake only (reads its admin API)"
+#: ...or it judges more on tagfake: the vendor's API shows part, the admin API the rest.
+MORE_ON_TAGFAKE = "any target (more through tagfake's admin API)"
+
+
+#: How far `tick` moves tagfake's clock.
+TICK_SECONDS = 3600.0
+
+
+def moment(text: str) -> datetime:
+    """An RFC 3339 timestamp as a datetime (a Deviation when it is none)."""
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        raise Deviation("timestamps in RFC 3339", repr(text)) from None
+
+
+def same_times(tag: dict[str, Any], before: dict[str, Any], what: str) -> None:
+    """created_at and updated_at are as they were."""
+    for key in ("created_at", "updated_at"):
+        if tag.get(key) != before.get(key):
+            raise Deviation(
+                f"{what} leaves {key} as it was ({before.get(key)})", f"{key} {tag.get(key)}"
+            )
 
 
 @dataclass(frozen=True)
@@ -34,6 +64,14 @@ class Property:
     needs: tuple[str, ...] = ()
     #: Examples for this property, when it should differ from the run's default.
     examples: int | None = None
+    #: Which targets it can judge, when not told by `needs` (an "oracle" need: tagfake only).
+    on: str | None = None
+
+    @property
+    def judges(self) -> str:
+        if self.on is not None:
+            return self.on
+        return TAGFAKE_ONLY if "oracle" in self.needs else ANY_TARGET
 
 
 @dataclass(frozen=True)
@@ -90,6 +128,16 @@ class VendorSuite(ABC):
     vendor: ClassVar[str]
     #: What the vendor puts tags on, for messages ("conversation", "lead", ...).
     entity: ClassVar[str]
+    #: Which targets the state machine can judge.
+    machine_judges: ClassVar[str] = ANY_TARGET
+    #: Checks that read the vendor's API everywhere and, against tagfake, also what it cannot
+    #: show (an entity's stored tags).
+    oracle_aided: ClassVar[frozenset[str]] = frozenset()
+
+    def judges(self, prop: Property) -> str:
+        if prop.judges == ANY_TARGET and prop.check in self.oracle_aided:
+            return MORE_ON_TAGFAKE
+        return prop.judges
 
     def __init__(self, target: VendorTarget, ctx: RunContext) -> None:
         self.t = target
@@ -97,11 +145,42 @@ class VendorSuite(ABC):
         self.api: Api = target.api()
         self.other: Api | None = target.other_api()
         self.notes: list[str] = []
+        #: The set-up's requests: a failure's reproduction starts with those that made what it
+        #: uses (the pool), since clean-up deletes them.
+        self.setup_log: list[Exchange] = []
 
     # -- helpers ----------------------------------------------------------------------------
     def fresh(self, label: str = "t") -> str:
         """A new run-prefixed name."""
         return f"{self.ctx.prefix}{label}{self.ctx.next()}"
+
+    def ours(self, name: object) -> bool:
+        """Made by this run: the name (trimmed or not by the vendor) starts with the prefix."""
+        return str(name).strip().lower().startswith(self.ctx.prefix)
+
+    def tick(self) -> None:
+        """Let the vendor's clock move on: tagfake's admin clock jumps an hour (no wait); a
+        sandbox is waited for (its timestamps have whole seconds)."""
+        if self.t.tagfake:
+            self.t.http.send(
+                "POST", "/__admin/clock", body={"advance_seconds": TICK_SECONDS}, record=False
+            )
+        else:
+            time.sleep(1.1)
+
+    @property
+    def tick_seconds(self) -> float:
+        """How far the vendor's clock moves at least in one `tick`."""
+        return TICK_SECONDS if self.t.tagfake else 1.0
+
+    def moved(self, before: str, after: str, what: str) -> None:
+        """`after` is at least one tick later than `before` (both RFC 3339)."""
+        if (moment(after) - moment(before)).total_seconds() < self.tick_seconds:
+            raise Deviation(
+                f"{what}: updated_at moves on with the vendor's clock (≥ {self.tick_seconds:.0f}s "
+                f"after {before})",
+                f"updated_at {after}",
+            )
 
     def missing(self, needs: tuple[str, ...]) -> str | None:
         """Why a check cannot run on this target, or None when it can."""

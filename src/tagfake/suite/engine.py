@@ -13,13 +13,16 @@ from hypothesis.errors import Flaky
 from hypothesis.reporting import with_reporter
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
-from tagfake.contract.suite.base import Property, VendorSuite
-from tagfake.contract.suite.model import (
+from tagfake.suite.base import Property, VendorSuite
+from tagfake.suite.model import (
+    DEVIATION_HOOKS,
     BudgetExhausted,
     CheckResult,
     Deviation,
+    Exchange,
     NotObservable,
 )
+from tagfake.suite.reproduce import script, story
 
 
 def hypothesis_settings(max_examples: int, **extra: Any) -> settings:
@@ -71,47 +74,72 @@ def _find(exc: BaseException, kind: type[BaseException]) -> BaseException | None
     return None
 
 
+def _noise(text: str) -> bool:
+    """Hypothesis' own output that means nothing to a QA engineer: tracebacks, Python reprs."""
+    return (
+        "Traceback (most recent call last)" in text
+        or '\n  File "' in text
+        or text.lstrip().startswith(
+            ("Falsifying", "Failing test case", "state = ", "state.", "Trying example")
+        )
+        or "example=" in text
+        or "PLEASE REPORT" in text
+    )
+
+
 def _execute(
     suite: VendorSuite,
     check: str,
     title: str,
     fn: Callable[[], None],
-    describe: Callable[[], str],
     runs: Callable[[], int],
-    seen: dict[str, Any] | None = None,
+    judges: str,
 ) -> CheckResult:
     http = suite.t.http
     started, sent = time.perf_counter(), http.sent
     reports: list[str] = []
-    result = CheckResult(suite.vendor, check, title, "passed")
+    result = CheckResult(suite.vendor, check, title, "passed", judges=judges)
+    seen: list[tuple[Deviation, list[Exchange]]] = []
 
     def note(value: object) -> None:
         text = str(value)
         if "working to shrink" in text:  # our own shrink_limit, not a hypothesis problem
             text = f"(shrinking stopped after {suite.ctx.budget.shrink_seconds:.0f}s)"
-        elif "PLEASE REPORT" in text:
+        elif _noise(text):
             return
         reports.append(text)
 
+    def record(deviation: Deviation) -> None:
+        seen.append((deviation, list(http.log)))
+
     try:
+        DEVIATION_HOOKS.append(record)
         with with_reporter(note), shrink_limit(suite.ctx.budget.shrink_seconds):
             fn()
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # every outcome is reported, none escapes
         _classify(result, exc)
-        log, example = http.log, describe()
-        last = (seen or {}).get("deviation")
-        if result.outcome != "failed" and last is not None:
-            # The budget ran out (or the replay passed) while shrinking a real failure: report
-            # the smallest failing example seen.
-            deviation, log, example = last
-            result.outcome, result.message = "failed", f"{deviation.line} ({result.message})"
-        result.example = example
-        notes = [n for n in getattr(exc, "__notes__", []) if n.strip()]
+        log = http.log
+        deviation = _find(exc, Deviation)
+        if seen and (result.outcome != "failed" or _find(exc, Flaky) is not None):
+            # Shrinking ran out of budget, or the last replay passed (flaky): report the last
+            # attempt that failed, with its own requests.
+            last, log = seen[-1]
+            why = result.message if result.outcome != "failed" else ""
+            result.outcome = "failed"
+            result.message = last.line + (f" ({why})" if why else "")
+            if _find(exc, Flaky) is not None:
+                result.message += " (did not fail again on replay: flaky)"
+        elif deviation is not None:
+            log = next((lg for d, lg in reversed(seen) if d is deviation), log)
+        result.example = story(log)
+        notes = [n for n in getattr(exc, "__notes__", []) if n.strip() and not _noise(n)]
         result.details = [*notes, *reports][:40]
-        result.curl = [ex.curl(suite.t.secrets) for ex in log]
+        result.curl = script(log, suite.setup_log, suite.t.secrets, suite.ctx.prefix)
         result.details += [f"→ {ex.answer(400)}" for ex in log[-3:]]
+    finally:
+        DEVIATION_HOOKS.remove(record)
     result.examples_run = runs()
     result.requests = http.sent - sent
     result.seconds = time.perf_counter() - started
@@ -126,8 +154,7 @@ def _classify(result: CheckResult, exc: BaseException) -> None:
         result.outcome, result.message = "incomplete", str(budget)
     elif isinstance(deviation, Deviation):
         result.outcome = "failed"
-        flaky = " (did not fail again on replay: flaky)" if isinstance(exc, Flaky) else ""
-        result.message = deviation.line + flaky
+        result.message = deviation.line
     elif unobservable is not None:
         result.outcome, result.message = "skipped", str(unobservable)
     else:
@@ -138,35 +165,26 @@ def _classify(result: CheckResult, exc: BaseException) -> None:
 def run_property(suite: VendorSuite, prop: Property) -> CheckResult:
     missing = suite.missing(prop.needs)
     if missing:
-        return CheckResult(suite.vendor, prop.check, prop.title, "skipped", missing)
+        return CheckResult(
+            suite.vendor, prop.check, prop.title, "skipped", missing, judges=suite.judges(prop)
+        )
     http = suite.t.http
-    box: dict[str, Any] = {"example": None, "runs": 0}
+    box = {"runs": 0}
 
     def body(example: Any) -> None:
         http.start_example()
-        box["example"] = example
         box["runs"] += 1
-        try:
-            prop.run(example)
-        except Deviation as exc:
-            box["deviation"] = (exc, list(http.log), repr(example))
-            raise
+        prop.run(example)
 
     if prop.strategy is None:
 
         def fn() -> None:
             body(None)
-
-        def describe() -> str:
-            return ""
     else:
         n = prop.examples if prop.examples is not None else suite.ctx.budget.examples
         fn = hypothesis_settings(n)(given(prop.strategy)(body))
 
-        def describe() -> str:
-            return repr(box["example"])
-
-    return _execute(suite, prop.check, prop.title, fn, describe, lambda: int(box["runs"]), seen=box)
+    return _execute(suite, prop.check, prop.title, fn, lambda: box["runs"], suite.judges(prop))
 
 
 def run_machine(suite: VendorSuite) -> CheckResult:
@@ -191,4 +209,4 @@ def run_machine(suite: VendorSuite) -> CheckResult:
             ),
         )
 
-    return _execute(suite, "state-machine", title, fn, lambda: "", lambda: runs["n"])
+    return _execute(suite, "state-machine", title, fn, lambda: runs["n"], suite.machine_judges)

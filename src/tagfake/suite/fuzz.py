@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tagfake.contract.suite.model import CheckResult
-from tagfake.contract.suite.target import VendorTarget
+from tagfake.suite.model import CheckResult
+from tagfake.suite.target import VendorTarget
 
 #: The status each vendor answers a request that is schema-valid but breaks a documented rule
 #: (a taken name, an unknown id): schemathesis' positive-data check must accept it.
@@ -97,6 +98,8 @@ class _Tally:
     """What the engine's events say, per schemathesis check."""
 
     ran: dict[str, int] = field(default_factory=dict)
+    #: Responses each check judged (one request each).
+    checked: dict[str, int] = field(default_factory=dict)
     failures: dict[str, list[str]] = field(default_factory=dict)
     first: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
@@ -108,6 +111,8 @@ class _Tally:
         self.requests += len(rec.interactions)
         self.links_taken += sum(1 for node in rec.cases.values() if node.transition is not None)
         for case_id, nodes in rec.checks.items():
+            for name in {node.name for node in nodes}:
+                self.checked[name] = self.checked.get(name, 0) + 1
             for node in nodes:
                 self.ran[node.name] = self.ran.get(node.name, 0) + 1
                 if str(node.status) == "failure" and node.failure_info is not None:
@@ -145,6 +150,7 @@ class _Tally:
                 f"schemathesis check `{name}` over every operation",
                 "failed" if failed else "passed",
                 examples_run=self.ran[name],
+                requests=self.checked.get(name, 0),
                 seconds=share,
             )
             if failed:
@@ -175,6 +181,8 @@ def run_schemathesis(
     seed: int = 1,
     app: Any = None,
     max_requests: int | None = None,
+    progress: Callable[[str], None] | None = None,
+    every: float = 5.0,
 ) -> FuzzOutcome:
     """Run the engine; one `CheckResult` per schemathesis check that ran (`schemathesis/<name>`)."""
     import schemathesis
@@ -191,12 +199,27 @@ def run_schemathesis(
         schema.app = app
     tally = _Tally()
     stopped = False
+    vendor = target.vendor
+    last_said = time.perf_counter()
+
+    def say(line: str) -> None:
+        nonlocal last_said
+        last_said = time.perf_counter()
+        if progress is not None:
+            progress(f"  schemathesis {vendor}: {line}")
+
+    say(f"starting ({mode}, {examples} example(s) per operation)")
     stream = from_schema(schema).execute()
     for event in stream:
-        if isinstance(event, events.PhaseStarted) and event.payload is not None:
-            tally.links_total = getattr(event.payload, "transitions_total", 0)
+        if isinstance(event, events.PhaseStarted):
+            if event.payload is not None:
+                tally.links_total = getattr(event.payload, "transitions_total", 0)
+            say(f"{event.phase.name.value} phase, {tally.requests} requests so far")
         elif isinstance(event, events.ScenarioFinished):
             tally.scenario(event.recorder)
+            if time.perf_counter() - last_said >= every:
+                failing = sum(1 for f in tally.failures.values() if f)
+                say(f"{tally.requests} requests, {failing} check(s) failing so far")
             if max_requests is not None and tally.requests >= max_requests and not stopped:
                 stream.stop()
                 stopped = True
@@ -206,6 +229,7 @@ def run_schemathesis(
         elif isinstance(event, events.FatalError):
             tally.errors.append(f"fatal: {event.exception}"[:300])
     out.requests = tally.requests
+    say(f"done: {tally.requests} requests in {time.perf_counter() - started:.1f}s")
     out.notes.append(
         f"schemathesis ({mode}): {tally.requests} requests; stateful phase: "
         f"{tally.links_total} link(s) declared, {tally.links_taken} link step(s) taken"

@@ -4,15 +4,23 @@ only view, so "nothing else changed" is checked through tagfake's admin API wher
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, multiple, rule
 
-from tagfake.contract.suite import strategies as s
-from tagfake.contract.suite.api import ANONYMOUS, Api, Reply, expect
-from tagfake.contract.suite.base import ErrorCase, Probe, Property, VendorSuite
-from tagfake.contract.suite.model import Deviation
+from tagfake.suite import strategies as s
+from tagfake.suite.api import ANONYMOUS, Api, Reply, expect
+from tagfake.suite.base import (
+    MORE_ON_TAGFAKE,
+    ErrorCase,
+    Probe,
+    Property,
+    VendorSuite,
+    same_times,
+)
+from tagfake.suite.model import Deviation, sent_json
 
 POOL = 4
 UNAUTHENTICATED = "Unauthenticated."
@@ -26,6 +34,16 @@ Item = tuple[str, int]
 class HealviSuite(VendorSuite):
     vendor = "healvi"
     entity = "profile"
+    machine_judges = MORE_ON_TAGFAKE
+    oracle_aided = frozenset(
+        {
+            "sync-sets-exact",
+            "sync-idempotent",
+            "sync-empty-clears",
+            "tenant-isolation",
+            "auth-required",
+        }
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -55,6 +73,8 @@ class HealviSuite(VendorSuite):
         return self.t.oracle.tag_keys()
 
     def show(self, ids: Any) -> str:
+        if not ids:
+            return "no tag"
         return "{" + ", ".join(sorted(self.titles.get(int(i), str(i)) for i in ids)) + "}"
 
     def items(self, spec: list[Item]) -> tuple[list[dict[str, Any]], set[int], list[str]]:
@@ -99,6 +119,9 @@ class HealviSuite(VendorSuite):
             )
         if len(data) != len(got):
             raise Deviation(f"{what} answers each tag once", f"{[t['id'] for t in data]}")
+        answered = [int(t["id"]) for t in data]
+        if answered != sorted(answered):
+            raise Deviation(f"{what} answers the tags ordered by id", f"ids {answered}")
         if self.t.oracle is not None and self.stored(pid) != got:
             raise Deviation(
                 f"after {what}, the profile carries exactly the answered tags {self.show(got)}",
@@ -198,10 +221,30 @@ class HealviSuite(VendorSuite):
             ),
             Property(
                 "roundtrip",
-                "a tag created from a title comes back unchanged when synced by its id",
+                "a tag created from a title (any letters, digits, punctuation; surrounding "
+                "whitespace trimmed) comes back unchanged when synced by its id",
                 self.p_roundtrip,
-                st.tuples(s.entity(n), s.suffixes()),
+                st.tuples(s.entity(n), s.suffixes(), s.edges()),
                 ("entity",),
+            ),
+            Property(
+                "timestamps",
+                "a new tag's created_at and updated_at are the vendor's clock; attaching it "
+                "again changes neither",
+                self.p_timestamps,
+                s.entity(n),
+                ("entity",),
+                examples=2,
+            ),
+            Property(
+                "tenant-writes",
+                "the other tenant syncing this tenant's profile (empty, by this tenant's tag "
+                "ids, by titles) is not found and changes nothing",
+                self.p_tenant_writes,
+                st.lists(st.integers(0, POOL - 1), max_size=3),
+                ("entity", "other-credential"),
+                examples=3,
+                on=MORE_ON_TAGFAKE,
             ),
             Property(
                 "tenant-isolation",
@@ -248,10 +291,10 @@ class HealviSuite(VendorSuite):
         pid = self.pid(ex[0])
         items, ids, titles = self.items(ex[1])
         data = self.synced(self.sync(pid, items), "POST /profiles/{profileId}/tags")
-        got = self.check_answer(pid, data, ids, titles, f"syncing {items}")
+        got = self.check_answer(pid, data, ids, titles, f"syncing {sent_json(items)}")
         if len(got) != len(ids) + len(titles):
             raise Deviation(
-                f"syncing {items} leaves exactly {len(ids) + len(titles)} tag(s)",
+                f"syncing {sent_json(items)} leaves exactly {len(ids) + len(titles)} tag(s)",
                 f"{len(got)}: {self.show(got)}",
             )
 
@@ -319,10 +362,14 @@ class HealviSuite(VendorSuite):
         if created:
             raise Deviation("a rejected sync creates no tag", f"{len(created)} tag(s) created")
 
-    def p_roundtrip(self, ex: tuple[int, str]) -> None:
+    def p_roundtrip(self, ex: tuple[int, str, tuple[str, str]]) -> None:
         pid = self.pid(ex[0])
+        lead, trail = ex[2]
         title = f"{self.fresh('r')} {ex[1]}".strip()
-        data = self.synced(self.sync(pid, [{"title": title}]), "a sync creating a tag by title")
+        sent = {"title": lead + title + trail}
+        data = self.synced(
+            self.sync(pid, [sent]), f"a sync creating a tag with {json.dumps({'tags': [sent]})}"
+        )
         created = [t for t in data if t["title"] == title]
         if len(data) != 1 or len(created) != 1:
             raise Deviation(f"the answer is the one new tag {title!r}", f"{data}")
@@ -349,6 +396,53 @@ class HealviSuite(VendorSuite):
             r = self.sync(pid, [{"id": foreign}])
             if r.status < 400:
                 raise Deviation(f"another tenant's tag {foreign} cannot be attached", r.short())
+
+    def p_timestamps(self, i: int) -> None:
+        pid = self.pid(i)
+        first = self.synced(self.sync(pid, [{"title": self.fresh("ts")}]), "a sync by title")[0]
+        if first["created_at"] != first["updated_at"]:
+            raise Deviation(
+                "a new tag's updated_at is its created_at",
+                f"{first['created_at']} / {first['updated_at']}",
+            )
+        self.tick()
+        data = self.synced(
+            self.sync(pid, [{"id": first["id"]}, {"title": self.fresh("ts")}]),
+            "a sync attaching the tag by id beside a new title",
+        )
+        again = next((t for t in data if t["id"] == first["id"]), None)
+        later = next((t for t in data if t["id"] != first["id"]), None)
+        if again is None or later is None:
+            raise Deviation("the sync answers both tags", f"{data}")
+        same_times(again, first, "attaching the tag again")
+        self.moved(first["created_at"], later["created_at"], "a tag created a tick later")
+
+    def p_tenant_writes(self, picks: list[int]) -> None:
+        other = self.other
+        assert other is not None
+        pid = self.pid(0)
+        before = self.stored(pid) if self.t.oracle is not None else None
+        tags = self.all_tags() if self.t.oracle is not None else None
+        ids = [{"id": self.pool[k]} for k in picks]
+        for items in (
+            [],
+            ids,
+            [{"title": self.fresh("stolen")}],
+            [*ids, {"id": None, "title": self.fresh("stolen")}],
+        ):
+            r = self.sync(pid, items, api=other)
+            expect(
+                r,
+                404,
+                f"the other tenant's sync of profile {pid} with {json.dumps({'tags': items})}",
+            )
+        if before is not None and self.stored(pid) != before:
+            raise Deviation(
+                "the other tenant's syncs leave this profile's tags",
+                f"{self.show(before)} became {self.show(self.stored(pid))}",
+            )
+        if tags is not None and self.all_tags() != tags:
+            raise Deviation("a sync refused as not found creates no tag", "tags were created")
 
     def p_auth_required(self, _: None) -> None:
         pid = self.pid(0)
@@ -414,6 +508,8 @@ class HealviSuite(VendorSuite):
                     return multiple()
                 data = suite.synced(suite.sync(pid, items), "a sync")
                 got = {int(t["id"]): str(t["title"]) for t in data}
+                if len(got) != len(data):
+                    raise Deviation("the sync answers each tag once", f"{[t['id'] for t in data]}")
                 new = {k: v for k, v in got.items() if k not in self.known}
                 want_old = set(chosen)
                 if set(got) - set(new) != want_old or sorted(new.values()) != sorted(names):

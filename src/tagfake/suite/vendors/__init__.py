@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from tagfake.contract.suite.base import VendorSuite
+from tagfake.suite.base import VendorSuite
 
 
 def suite_class(vendor: str) -> type[VendorSuite]:
     if vendor == "zapini":
-        from tagfake.contract.suite.vendors.zapini import ZapiniSuite
+        from tagfake.suite.vendors.zapini import ZapiniSuite
 
         return ZapiniSuite
     if vendor == "nexor":
-        from tagfake.contract.suite.vendors.nexor import NexorSuite
+        from tagfake.suite.vendors.nexor import NexorSuite
 
         return NexorSuite
     if vendor == "healvi":
-        from tagfake.contract.suite.vendors.healvi import HealviSuite
+        from tagfake.suite.vendors.healvi import HealviSuite
 
         return HealviSuite
     if vendor == "commbox":
-        from tagfake.contract.suite.vendors.commbox import CommBoxSuite
+        from tagfake.suite.vendors.commbox import CommBoxSuite
 
         return CommBoxSuite
     raise ValueError(f"unknown vendor {vendor!r}")

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tagfake.contract.suite.http import Http
-from tagfake.contract.suite.target import (
+from tagfake.suite.http import Http
+from tagfake.suite.target import (
     Lead,
     Oracle,
     VendorTarget,

@@ -8,8 +8,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from tagfake.contract.spec import OperationContract, VendorContract
-from tagfake.contract.suite.http import NO_BODY, Http
-from tagfake.contract.suite.model import Deviation, Exchange
+from tagfake.suite.http import NO_BODY, Http
+from tagfake.suite.model import Deviation, Exchange
 
 DEFAULT: Any = object()
 #: Send no credential at all.
