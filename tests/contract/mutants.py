@@ -10,7 +10,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -19,9 +18,9 @@ from text_unidecode import unidecode
 
 from tagfake import core
 from tagfake.clock import rfc3339
-from tagfake.errors import Invalid, NotFound, TagfakeError, Unauthorized
+from tagfake.errors import Conflict, Invalid, NotFound, TagfakeError, Unauthorized
 from tagfake.state.model import Record
-from tagfake.state.store import Clash, TenantReader, TenantWriter
+from tagfake.state.store import Clash, Index, Layout, TenantReader, TenantWriter
 from tagfake.vendors.commbox import backend as commbox_backend
 from tagfake.vendors.commbox.backend import CommBoxBackend
 from tagfake.vendors.healvi import backend as healvi_backend
@@ -518,7 +517,7 @@ def _(mp: pytest.MonkeyPatch) -> None:
     "tenant-isolation",
 )
 def _(mp: pytest.MonkeyPatch) -> None:
-    def group_must_exist(ns: Any, group_id: int) -> None:
+    def group_must_exist(r: TenantReader, group_id: int) -> None:
         return None
 
     mp.setattr(commbox_backend, "_group_must_exist", group_must_exist)
@@ -548,14 +547,6 @@ def _any_tenant(method: Callable[..., Any], when: Callable[..., bool] | None = N
             raise
 
     return leaky
-
-
-def _shim(module: Any, **changes: Any) -> SimpleNamespace:
-    """`tagfake.core` as a vendor module sees it, with some functions changed."""
-    shim = SimpleNamespace(**{name: getattr(core, name) for name in core.__all__})
-    for name, fn in changes.items():
-        setattr(shim, name, fn)
-    return shim
 
 
 # -- 1. generated data as wide as the docs allow ------------------------------------------------
@@ -599,8 +590,9 @@ def _(mp: pytest.MonkeyPatch) -> None:
 
     def create_tag(self: ZapiniBackend, tenant: str, body: Any, pending: Any = None) -> Record:
         out = original(self, tenant, body, pending)
-        with self.store.transaction("zapini", tenant) as ns:
-            ns.tags[str(out["id"]).lower()]["name"] = body["name"]
+        with self.store.transaction("zapini", tenant) as w:
+            key = str(out["id"]).lower()
+            w.put_tag(key, {**core.tag(w, key), "name": body["name"]})
         return {**out, "name": body["name"]}
 
     mp.setattr(ZapiniBackend, "create_tag", create_tag)
@@ -622,10 +614,12 @@ def _(mp: pytest.MonkeyPatch) -> None:
         out = original(self, tenant, profile_id, body, pending)
         items = body["tags"]
         raw = {str(i.get("title")).strip(): i.get("title") for i in items if i.get("id") is None}
-        with self.store.transaction("healvi", tenant) as ns:
+        with self.store.transaction("healvi", tenant) as w:
             for tag in out:
                 if tag["title"] in raw and isinstance(raw[tag["title"]], str):
-                    tag["title"] = ns.tags[str(tag["id"])]["title"] = raw[tag["title"]]
+                    tag["title"] = raw[tag["title"]]
+                    key = str(tag["id"])
+                    w.put_tag(key, {**core.tag(w, key), "title": tag["title"]})
         return out
 
     mp.setattr(HealviBackend, "sync_profile_tags", sync_profile_tags)
@@ -736,7 +730,8 @@ def _(mp: pytest.MonkeyPatch) -> None:
 @mutant(
     "nexor-assign-duplicates",
     "nexor",
-    "POST /leads/{leadId}/tags assigns an already-assigned tag again (listed twice)",
+    "POST /leads/{leadId}/tags answers an already-assigned tag twice (the store's tag set "
+    "cannot hold it twice, so the answer lists it again)",
     "state-machine",
     frozenset({"state-machine"}),
     kind="missing-operations",
@@ -746,13 +741,18 @@ def _(mp: pytest.MonkeyPatch) -> None:
         self: NexorBackend, tenant: str, lead_id: str, body: dict[str, Any]
     ) -> list[Record]:
         ids = [body["tagId"]] if "tagId" in body else body.get("tagIds") or []
-        with self.store.transaction("nexor", tenant) as ns:
-            lead = self._lead(ns, lead_id)
+        with self.store.transaction("nexor", tenant) as w:
+            lead = self._lead(w, lead_id)
+            lead_key = str(lead_id).lower()
             wanted = [str(i).lower() for i in ids]
-            if not wanted or any(k not in ns.tags for k in wanted):
+            if not wanted or any(not w.has_tag(k) for k in wanted):
                 raise NotFound("Tag")
-            lead.tags.extend(wanted)
-            return self._refs(ns, lead)
+            again = [k for k in wanted if k in lead.tags]
+            for k in wanted:
+                w.attach("leads", lead_key, k)
+            lead = self._lead(w, lead_id)
+            lead.tags.extend(again)  # the answer only: the store keeps a set
+            return self._refs(w, lead)
 
     mp.setattr(NexorBackend, "assign_lead_tags", assign_lead_tags)
 
@@ -781,16 +781,21 @@ def _(mp: pytest.MonkeyPatch) -> None:
 @mutant(
     "zapini-conversation-repeats",
     "zapini",
-    "a sync naming a tag twice puts it on the conversation twice (GET lists it twice)",
+    "a sync naming a tag twice answers it twice (the store's tag set cannot hold it twice)",
     "sync-sets-exact",
     kind="missing-operations",
 )
 def _(mp: pytest.MonkeyPatch) -> None:
-    def replace_set(ns: Any, kind: str, key: str, tag_keys: Any) -> core.SetChange:
-        core.entity(ns, kind, key, kind).tags = list(tag_keys)
-        return core.SetChange([], [])
+    original = ZapiniBackend.update_conversation_tags
 
-    mp.setattr(zapini_backend, "core", _shim(core, replace_set=replace_set))
+    def update_conversation_tags(
+        self: ZapiniBackend, tenant: str, conversation_id: str, tag_ids: Any, pending: Any = None
+    ) -> list[Record]:
+        out = original(self, tenant, conversation_id, tag_ids, pending)
+        by_key = {str(t["id"]).lower(): t for t in out}
+        return [by_key[str(t).lower()] for t in tag_ids if str(t).lower() in by_key]
+
+    mp.setattr(ZapiniBackend, "update_conversation_tags", update_conversation_tags)
 
 
 @mutant(
@@ -852,13 +857,14 @@ def _(mp: pytest.MonkeyPatch) -> None:
     def update_tag(
         self: ZapiniBackend, tenant: str, tag_id: str, body: Any, pending: Any = None
     ) -> Record:
-        with self.store.read("zapini", tenant) as ns:
+        with self.store.read("zapini", tenant) as r:
             key = tag_id.lower()
-            before = ns.tags[key]["updated_at"] if key in ns.tags else None
+            found = r.tag(key)
+            before = found["updated_at"] if found is not None else None
         out = original(self, tenant, tag_id, body, pending)
         if before is not None:
-            with self.store.transaction("zapini", tenant) as ns:
-                ns.tags[key]["updated_at"] = before
+            with self.store.transaction("zapini", tenant) as w:
+                w.put_tag(key, {**core.tag(w, key), "updated_at": before})
             out = {**out, "updated_at": before}
         return out
 
@@ -879,9 +885,10 @@ def _(mp: pytest.MonkeyPatch) -> None:
         self: ZapiniBackend, tenant: str, conversation_id: str, tag_ids: Any, pending: Any = None
     ) -> list[Record]:
         out = original(self, tenant, conversation_id, tag_ids, pending)
-        with self.store.transaction("zapini", tenant) as ns:
+        with self.store.transaction("zapini", tenant) as w:
             for tid in tag_ids:
-                ns.tags[tid.lower()]["updated_at"] = rfc3339(self.clock.now())
+                key = tid.lower()
+                w.put_tag(key, {**core.tag(w, key), "updated_at": rfc3339(self.clock.now())})
         return out
 
     mp.setattr(ZapiniBackend, "update_conversation_tags", update_conversation_tags)
@@ -899,9 +906,10 @@ def _(mp: pytest.MonkeyPatch) -> None:
 
     def update_tag(self: NexorBackend, tenant: str, tag_id: str, body: dict[str, Any]) -> Record:
         out = original(self, tenant, tag_id, body)
-        with self.store.transaction("nexor", tenant) as ns:
-            tag = ns.tags[str(out["id"]).lower()]
-            tag["created_at"] = tag["updated_at"]
+        with self.store.transaction("nexor", tenant) as w:
+            key = str(out["id"]).lower()
+            tag = core.tag(w, key)
+            w.put_tag(key, {**tag, "created_at": tag["updated_at"]})
         return {**out, "created_at": out["updated_at"]}
 
     mp.setattr(NexorBackend, "update_tag", update_tag)
@@ -922,8 +930,9 @@ def _(mp: pytest.MonkeyPatch) -> None:
     def update_tag(self: NexorBackend, tenant: str, tag_id: str, body: dict[str, Any]) -> Record:
         out = original(self, tenant, tag_id, body)
         wall = rfc3339(datetime.now(UTC))
-        with self.store.transaction("nexor", tenant) as ns:
-            ns.tags[str(out["id"]).lower()]["updated_at"] = wall
+        with self.store.transaction("nexor", tenant) as w:
+            key = str(out["id"]).lower()
+            w.put_tag(key, {**core.tag(w, key), "updated_at": wall})
         return {**out, "updated_at": wall}
 
     mp.setattr(NexorBackend, "update_tag", update_tag)
@@ -945,13 +954,24 @@ def _(mp: pytest.MonkeyPatch) -> None:
         out = original(self, tenant, profile_id, body, pending)
         now = rfc3339(self.clock.now())
         by_id = {str(i.get("id")) for i in body["tags"] if i.get("id") is not None}
-        with self.store.transaction("healvi", tenant) as ns:
+        with self.store.transaction("healvi", tenant) as w:
             for tag in out:
                 if str(tag["id"]) in by_id:
-                    tag["updated_at"] = ns.tags[str(tag["id"])]["updated_at"] = now
+                    tag["updated_at"] = now
+                    key = str(tag["id"])
+                    w.put_tag(key, {**core.tag(w, key), "updated_at": now})
         return out
 
     mp.setattr(HealviBackend, "sync_profile_tags", sync_profile_tags)
+
+
+def _zapini_layout(unique: bool = True, fold: bool = True) -> Layout:
+    """Zapini's layout with its name index changed: not unique, or keyed by the name as sent."""
+
+    def name(tag: Record) -> str:
+        return str(tag["name"]).casefold() if fold else str(tag["name"])
+
+    return Layout(tag_indexes=(Index("name", name, unique=unique),))
 
 
 # -- 5. uniqueness on every path that can clash ------------------------------------------------
@@ -965,11 +985,13 @@ def _(mp: pytest.MonkeyPatch) -> None:
 def _(mp: pytest.MonkeyPatch) -> None:
     original = ZapiniBackend._check
 
-    def check(ns: Any, body: Any, errors: Any, own_key: str | None, pending: Any) -> None:
+    def check(r: TenantReader, body: Any, errors: Any, own_key: str | None, pending: Any) -> None:
         if own_key is not None and isinstance(body, dict):
             body = {k: v for k, v in body.items() if k != "name"}
-        original(ns, body, errors, own_key, pending)
+        original(r, body, errors, own_key, pending)
 
+    # The store would refuse the duplicate: its name index is declared not unique here.
+    mp.setattr(zapini_backend, "LAYOUT", _zapini_layout(unique=False))
     mp.setattr(ZapiniBackend, "_check", staticmethod(check))
 
 
@@ -983,15 +1005,17 @@ def _(mp: pytest.MonkeyPatch) -> None:
 def _(mp: pytest.MonkeyPatch) -> None:
     original = ZapiniBackend._check
 
-    def check(ns: Any, body: Any, errors: Any, own_key: str | None, pending: Any) -> None:
+    def check(r: TenantReader, body: Any, errors: Any, own_key: str | None, pending: Any) -> None:
         if isinstance(body, dict) and isinstance(body.get("name"), str):
             name = zapini_rules.trim(body["name"])
-            clash = core.find_tag(ns, lambda t: t["name"] == name)
+            clash = r.tag_by("name", name)
             if clash is not None and clash != own_key:
                 errors["name"] = [zapini_rules.taken("name")]
             body = {k: v for k, v in body.items() if k != "name"}
-        original(ns, body, errors, own_key, pending)
+        original(r, body, errors, own_key, pending)
 
+    # The store's name index keys the name as sent, not case-folded.
+    mp.setattr(zapini_backend, "LAYOUT", _zapini_layout(fold=False))
     mp.setattr(ZapiniBackend, "_check", staticmethod(check))
 
 
@@ -1019,13 +1043,18 @@ def _(mp: pytest.MonkeyPatch) -> None:
     kind="uniqueness",
 )
 def _(mp: pytest.MonkeyPatch) -> None:
-    original = NexorBackend._slug_free
+    original = NexorBackend._put
 
-    def slug_free(ns: Any, slug: str, own_key: str | None) -> None:
-        if own_key is None:
-            original(ns, slug, own_key)
+    def put(w: TenantWriter, key: str, tag: Record) -> None:
+        if w.tag(key) is None and w.tag_by("slug", str(tag["slug"])) is not None:
+            raise Conflict(nexor_backend.SLUG_TAKEN)  # checked on create only
+        original(w, key, tag)
 
-    mp.setattr(NexorBackend, "_slug_free", staticmethod(slug_free))
+    # The store would refuse the duplicate: its slug index is declared not unique here.
+    layout = nexor_backend.LAYOUT
+    slug_index = Index("slug", layout.tag_indexes[0].key, unique=False)
+    mp.setattr(nexor_backend, "LAYOUT", Layout((slug_index,), layout.entity_indexes))
+    mp.setattr(NexorBackend, "_put", staticmethod(put))
 
 
 # -- 6. a differing observation fails the run against tagfake (or --strict) --------------------
@@ -1057,9 +1086,9 @@ def _(mp: pytest.MonkeyPatch) -> None:
 def _(mp: pytest.MonkeyPatch) -> None:
     original = HealviBackend._create
 
-    def create(self: HealviBackend, ns: Any, step: tuple[str], now: str) -> str:
-        same = core.find_tag(ns, lambda t: t["title"] == step[0])
-        return same if same is not None else original(self, ns, step, now)
+    def create(self: HealviBackend, w: TenantWriter, step: tuple[str], now: str) -> str:
+        same = next((k for k, t in w.tags() if t["title"] == step[0]), None)
+        return same if same is not None else original(self, w, step, now)
 
     mp.setattr(HealviBackend, "_create", create)
 
@@ -1136,8 +1165,8 @@ def _(mp: pytest.MonkeyPatch) -> None:
     original = CommBoxBackend.get_tags_groups
 
     def get_tags_groups(self: CommBoxBackend, tenant: str) -> list[Record]:
-        with self.store.read("commbox", tenant) as ns:
-            used = {t["groupId"] for t in ns.tags.values()}
+        with self.store.read("commbox", tenant) as r:
+            used = {t["groupId"] for t in r.tag_records()}
         return [g for g in original(self, tenant) if g["id"] in used]
 
     mp.setattr(CommBoxBackend, "get_tags_groups", get_tags_groups)
