@@ -72,14 +72,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=float,
         default=60.0,
         help="before each spawn, wait up to this many seconds for the rest of the machine to "
-        f"use under {IDLE_SHARE:.0%} of the CPU (default 60; 0: don't; --quick: 0)",
+        f"use under {IDLE_SHARE * 100:.0f}%% of the CPU (default 60; 0: don't; --quick: 0)",
     )
     p.add_argument(
         "--noisy-retries",
         type=int,
         default=2,
         help="measure again (at most this often) when other processes took more than "
-        f"{IDLE_SHARE:.0%} of the CPU during a measurement; the quietest attempt is kept "
+        f"{IDLE_SHARE * 100:.0f}%% of the CPU during a measurement; the quietest attempt is kept "
         "(default 2; --quick: 0)",
     )
     p.add_argument("--check", action="store_true", help="only report which tools are there")

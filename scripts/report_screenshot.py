@@ -17,6 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.browser.conftest import CHROMIUM_FLAGS  # noqa: E402
 from tests.contract.harness import run_over_url, settings, small_budget  # noqa: E402
 from tests.contract.mutants import MUTANTS  # noqa: E402
 
@@ -25,17 +26,7 @@ from tagfake.suite.runner import Options  # noqa: E402
 from tagfake.testing.server import ThreadedServer  # noqa: E402
 
 BROKEN = ("zapini-sync-appends", "zapini-delete-no-cascade")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
+FLAGS = [*CHROMIUM_FLAGS, "--hide-scrollbars"]
 
 
 def main() -> int:

@@ -11,8 +11,6 @@ path, a page of tagfake's own origin, and the shipped admin client still work.
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,20 +22,14 @@ from tagfake.pipeline.admin_guard import AdminPolicy
 from tagfake.settings import Settings
 from tagfake.testing.client import AdminClient
 from tagfake.testing.server import ThreadedServer
+from tests.browser.conftest import CHROMIUM_FLAGS, chromium_path
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("TAGFAKE_CHROMIUM", "/usr/bin/chromium")
 REBIND_HOST = "rebind.test"
 ZAPINI_ACME_TOKEN = "sk_acme_4f9d2c7b1e8a6035d2b9c4e7f1a8d3b6"
 FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    *CHROMIUM_FLAGS,
     "--no-proxy-server",
     # DNS rebinding without a DNS server: the attacker's name resolves to tagfake's address.
     f"--host-resolver-rules=MAP {REBIND_HOST} 127.0.0.1",
@@ -105,14 +97,11 @@ class _AttackerPage(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not shutil.which(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    executable = chromium_path()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        b = p.chromium.launch(executable_path=executable, headless=True, args=FLAGS)
         yield b
         b.close()
 
