@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from tagfake.settings import VENDORS
+from tagfake.state.store import Store
 from tagfake.text import has_lone_surrogate
 
 SNAPSHOT_FORMAT = "tagfake-state/1"
@@ -130,3 +131,21 @@ def saved_vendors(doc: dict[str, Any]) -> set[str]:
     """The vendors a snapshot speaks for (their tenants, or none left, are the saved state)."""
     named = set(doc.get("vendors") or ())
     return named | {str(space["vendor"]) for space in doc["namespaces"]}
+
+
+def exported_namespaces(store: Store) -> list[dict[str, Any]]:
+    """Every tenant as a snapshot holds it, read one tenant at a time through the store (for
+    engines whose tenants live outside the process)."""
+    namespaces = []
+    for vendor, tenant in list(store.iter_namespaces()):
+        with store.read(vendor, tenant) as r:
+            data = r.export().to_dict()
+        namespaces.append(
+            {
+                "vendor": vendor,
+                "tenant": tenant,
+                "credentials": store.credentials(vendor, tenant),
+                "data": data,
+            }
+        )
+    return namespaces

@@ -35,6 +35,7 @@ import redis
 from tagfake.state.model import Entity, Namespace, Record, SetChange
 from tagfake.state.redis.cache import Cache
 from tagfake.state.redis.conn import OUTAGES, Command, Keys, Locks, RedisOptions, guarded, scan
+from tagfake.state.snapshot import exported_namespaces
 from tagfake.state.store import Clash, Index, Layout, Missing, StoreUnavailable
 
 SNAPSHOT_FORMAT = "tagfake-state/1"
@@ -641,18 +642,7 @@ class RedisStore:
         values = self.r.mget(names) if names else []
         counters = {k[start:]: int(v) for k, v in zip(names, values, strict=True) if v is not None}
         seed, draws = self.r.mget([self.keys("uuid", "seed"), self.keys("uuid", "draws")])
-        namespaces = []
-        for vendor, tenant in list(self.iter_namespaces()):
-            with self.read(vendor, tenant) as r:
-                data = r.export().to_dict()
-            namespaces.append(
-                {
-                    "vendor": vendor,
-                    "tenant": tenant,
-                    "credentials": self.credentials(vendor, tenant),
-                    "data": data,
-                }
-            )
+        namespaces = exported_namespaces(self)
         return {
             "format": SNAPSHOT_FORMAT,
             "revision": self.revision,

@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from tagfake.state.model import Entity, Namespace, Record, SetChange
+from tagfake.state.snapshot import exported_namespaces
 from tagfake.state.sqlite.db import Database
 from tagfake.state.store import Clash, Index, Layout, Missing
 
@@ -688,18 +689,7 @@ class SqliteStore:
                 str(n): int(v) for n, v in tx.execute("SELECT name, value FROM id_counters")
             }
             rng = _rng_state(tx)
-            namespaces = []
-            for vendor, tenant in list(self.iter_namespaces()):
-                with self.read(vendor, tenant) as r:
-                    data = r.export().to_dict()
-                namespaces.append(
-                    {
-                        "vendor": vendor,
-                        "tenant": tenant,
-                        "credentials": self.credentials(vendor, tenant),
-                        "data": data,
-                    }
-                )
+            namespaces = exported_namespaces(self)
             return {
                 "format": SNAPSHOT_FORMAT,
                 "revision": self.revision,
