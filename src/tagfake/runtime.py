@@ -60,7 +60,11 @@ class Runtime:
                 seed=settings.seed,
                 rate_limits=settings.rate_limits,
                 primary=primary,
-                options={"prefix": settings.store_prefix, "timeout": settings.store_timeout},
+                options={
+                    "prefix": settings.store_prefix,
+                    "timeout": settings.store_timeout,
+                    "workers": settings.workers,
+                },
             )
         harness = engine.harness
         rt = cls(

@@ -35,11 +35,16 @@ def _sqlite(folder: Path) -> tuple[Pair, Callable[[], None]]:
     first, _ = open_database(folder / "store.db")
     second = Database(folder / "store.db")
 
+    # Two workers: each keeps its share of the journal's bounds in a shard of its own.
+    handles = (sqlite_harness(first, workers=2), sqlite_harness(second, workers=2))
+
     def close() -> None:
+        for h in handles:
+            h.journal.close()  # type: ignore[attr-defined]
         first.close()
         second.close()
 
-    return (sqlite_harness(first), sqlite_harness(second)), close
+    return handles, close
 
 
 def _redis(folder: Path) -> tuple[Pair, Callable[[], None]]:
@@ -135,10 +140,15 @@ def test_journal_limit_is_the_newest_matches(pair: Pair) -> None:
         journal.record(entry(status=status))
     got = journal.query(JournalQuery(status=200, limit=1))["entries"]
     assert len(got) == 1 and got[0]["id"] == journal.query(JournalQuery())["entries"][-1]["id"]
-    journal = Journal(2, pair[1].journal)
-    journal.record(entry(status=500))
-    page = journal.query(JournalQuery())
-    assert (page["total"], page["dropped"]) == (2, 3)
+    journal.clear()
+    # The bound holds for the journal as a whole, whichever workers record.
+    a, b = (Journal(4, h.journal) for h in pair)
+    for _ in range(5):
+        a.record(entry(status=500))
+        b.record(entry(status=501))
+    page = b.query(JournalQuery())
+    assert (page["total"], page["dropped"]) == (4, 6)
+    assert [e["status"] for e in page["entries"]] == [500, 501, 500, 501]
 
 
 # -- faults ---------------------------------------------------------------------------------

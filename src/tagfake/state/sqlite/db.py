@@ -42,17 +42,7 @@ CREATE TABLE IF NOT EXISTS harness (
     name TEXT PRIMARY KEY,
     doc TEXT NOT NULL
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS journal (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    vendor TEXT NOT NULL,
-    tenant TEXT,
-    operation TEXT,
-    method TEXT NOT NULL,
-    path TEXT NOT NULL,
-    status INTEGER NOT NULL,
-    bytes INTEGER NOT NULL,
-    entry BLOB NOT NULL
-);
+-- The journal is not here: it lives in shards beside the file (journal.py).
 CREATE TABLE IF NOT EXISTS fault_rules (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,

@@ -8,6 +8,7 @@ from pathlib import Path
 from tagfake.state.engines import Engine, StoreUrl
 from tagfake.state.sqlite.db import open_database
 from tagfake.state.sqlite.harness import sqlite_harness
+from tagfake.state.sqlite.journal import SqliteJournalStore, start_run
 from tagfake.state.sqlite.store import SqliteStore
 
 
@@ -17,7 +18,17 @@ def open_sqlite(
     """Raises StoreFileError (the file untouched) when the file cannot be used."""
     db, fresh = open_database(path)
     store = SqliteStore(db)
-    harness = sqlite_harness(db, rate_limits)
+    if primary:
+        start_run(db)
+    workers = int(str(url.options.get("workers") or 1))
+    harness = sqlite_harness(db, rate_limits, workers)
+    journal = harness.journal
+    assert isinstance(journal, SqliteJournalStore)
+
+    def close() -> None:
+        journal.close()
+        store.close()
+
     if primary:
         # A new run of the server: its harness starts afresh, its data is what the file kept.
         harness.journal.clear()
@@ -47,7 +58,7 @@ def open_sqlite(
         store,
         harness,
         fresh=fresh,
-        close=store.close,
+        close=close,
         summary=f"sqlite:{db.path}",
         kept_vendors=kept_vendors,
         mark_vendors=mark_vendors,

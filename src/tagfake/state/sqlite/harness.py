@@ -1,5 +1,6 @@
-"""The harness state on the SQLite file: journal, fault rules, clock and rate windows, one set
-for every worker. Each operation is one short transaction of its own."""
+"""The harness state on the SQLite file: fault rules, clock and rate windows, one set for every
+worker, and the journal in shards beside the file (`journal.py`). Each operation is one short
+transaction of its own."""
 
 from __future__ import annotations
 
@@ -14,12 +15,10 @@ from tagfake.state.harness import (
     ClockState,
     FaultTable,
     Harness,
-    JournalFilter,
-    JournalPage,
-    JournalRecord,
     window_hit,
 )
 from tagfake.state.sqlite.db import Database
+from tagfake.state.sqlite.journal import SqliteJournalStore
 
 
 def _get(conn: sqlite3.Connection, name: str) -> Any:
@@ -188,84 +187,10 @@ class SqliteFaultStore:
             yield _SqliteFaultTable(tx)
 
 
-# -- journal --------------------------------------------------------------------------------
-
-
-class SqliteJournalStore:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    def append(self, record: JournalRecord, max_entries: int, max_bytes: int) -> None:
-        r = record
-        with self.db.write() as tx:
-            tx.execute(
-                "INSERT INTO journal(vendor, tenant, operation, method, path, status, bytes, entry)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (r.vendor, r.tenant, r.operation, r.method, r.path, r.status, r.size, r.blob),
-            )
-            _add(tx, "journal_entries", 1)
-            _add(tx, "journal_bytes", r.size)
-            entries, size = _counter(tx, "journal_entries"), _counter(tx, "journal_bytes")
-            if entries <= max_entries and size <= max_bytes:
-                return
-            # Oldest first until both bounds hold; usually one row.
-            doomed: list[int] = []
-            freed = 0
-            for row_id, row_bytes in tx.execute("SELECT id, bytes FROM journal ORDER BY id"):
-                if entries - len(doomed) <= max_entries and size - freed <= max_bytes:
-                    break
-                doomed.append(row_id)
-                freed += row_bytes
-            tx.execute("DELETE FROM journal WHERE id <= ?", (doomed[-1],))
-            _add(tx, "journal_entries", -len(doomed))
-            _add(tx, "journal_bytes", -freed)
-            _add(tx, "journal_dropped", len(doomed))
-
-    def query(self, f: JournalFilter) -> JournalPage:
-        where, args = [], []
-        for column, value in (
-            ("vendor", f.vendor),
-            ("tenant", f.tenant),
-            ("operation", f.operation),
-            ("method", f.method.upper() if f.method else None),
-            ("status", f.status),
-        ):
-            if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
-        if f.path is not None:
-            where.append("instr(path, ?) > 0")
-            args.append(f.path)
-        sql = "SELECT id, vendor, tenant, operation, method, path, status, entry FROM journal"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY id DESC"
-        if f.limit is not None:
-            sql += f" LIMIT {int(f.limit)}"
-        with self.db.read() as tx:
-            rows = tx.execute(sql, args).fetchall()
-            total = _counter(tx, "journal_entries")
-            dropped = _counter(tx, "journal_dropped")
-            size = _counter(tx, "journal_bytes")
-        records = [
-            (int(i), JournalRecord(v, t, o, m, p, int(s), bytes(blob)))
-            for i, v, t, o, m, p, s, blob in reversed(rows)
-        ]
-        return JournalPage(records, total, dropped, size)
-
-    def clear(self) -> int:
-        with self.db.write() as tx:
-            n = tx.execute("DELETE FROM journal").rowcount
-            tx.execute(
-                "DELETE FROM counters WHERE name IN "
-                "('journal_entries', 'journal_bytes', 'journal_dropped')"
-            )
-            return int(n)
-
-
-def sqlite_harness(db: Database, rate_limits: bool = False) -> Harness:
+def sqlite_harness(db: Database, rate_limits: bool = False, workers: int = 1) -> Harness:
+    """`workers`: how many processes share the journal's bounds (see `journal.py`)."""
     return Harness(
-        journal=SqliteJournalStore(db),
+        journal=SqliteJournalStore(db, workers),
         faults=SqliteFaultStore(db),
         clock=SqliteClockStore(db),
         rates=SqliteRateWindows(db, rate_limits),
