@@ -17,7 +17,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -31,12 +30,17 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+if __package__ in (None, ""):  # run as `python bench/workers.py`
+    sys.path.insert(0, str(ROOT))
+
+from bench.wrk import LUA_DONE, run_wrk  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results"
 TOKEN = "Bearer sk_acme_4f9d2c7b1e8a6035d2b9c4e7f1a8d3b6"
 CONFIGS = [("memory", 1), ("sqlite", 1), ("sqlite", 2)]
 
 POST_SCRIPT = """
--- Names unique across wrk's threads and runs: the run's label (a script argument) and a
+-- Names unique across wrk's threads and runs: the run's label and a
 -- number per thread.
 counter = 0
 threads = 0
@@ -45,7 +49,7 @@ function setup(thread)
   thread:set("tid", threads)
 end
 function init(args)
-  label = args[1]
+  label = "LABEL"
 end
 request = function()
   counter = counter + 1
@@ -101,23 +105,22 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-def wrk(url: str, seconds: int, connections: int, script: Path | None) -> dict[str, float]:
-    argv = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
-    argv += ["-H", f"Authorization: {TOKEN}"]
-    if script is not None:
-        argv += ["-s", str(script)]
-    argv.append(f"{url}/zapini/api/v1/tags")
-    if script is not None:
-        argv += ["--", f"w{time.monotonic_ns() % 10**9}"]
-    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+GET_SCRIPT = """
+wrk.headers["Authorization"] = "TOKEN"
+"""
+
+
+def wrk(url: str, seconds: int, connections: int, lua: str, folder: Path) -> dict[str, float]:
+    # A label of its own for every run of wrk on one server: its creates' names never clash.
+    label = f"w{time.monotonic_ns() % 10**9}"
+    script = folder / f"{label}.lua"
+    script.write_text(lua.replace("TOKEN", TOKEN).replace("LABEL", label) + LUA_DONE)
+    load = run_wrk("wrk", f"{url}/zapini/api/v1/tags", script, seconds, connections, threads=2)
     return {
-        "rps": rps,
-        "non_2xx": float(errors.group(1)) if errors else 0.0,
-        "p50_ms": float(p50.group(1)) * scale[p50.group(2)] if p50 else float("nan"),
+        "rps": load.rps,
+        "non_2xx": float(load.non_2xx),
+        "socket_errors": float(load.errors),
+        "p50_ms": load.latency_ms["p50"],
     }
 
 
@@ -131,19 +134,17 @@ def main() -> int:
         raise SystemExit("wrk is missing: apt-get install wrk")
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        script = Path(tmp) / "post.lua"
-        script.write_text(POST_SCRIPT.replace("TOKEN", TOKEN))
         runs: dict[tuple[str, str, int], list[dict[str, float]]] = {}
         # Rounds interleave the configurations, so a change in the machine's load between
         # rounds falls on all of them alike; each figure is the median over the rounds.
         for round_no in range(opts.repeat):
-            for scenario, lua in (("get", None), ("post", script)):
+            for scenario, lua in (("get", GET_SCRIPT), ("post", POST_SCRIPT)):
                 for store, workers in CONFIGS:
                     folder = Path(tempfile.mkdtemp(dir=tmp))
                     proc, url = start(store, workers, folder)
                     try:
-                        wrk(url, 1, opts.connections, lua)  # warm-up
-                        got = wrk(url, opts.duration, opts.connections, lua)
+                        wrk(url, 1, opts.connections, lua, folder)  # warm-up
+                        got = wrk(url, opts.duration, opts.connections, lua, folder)
                     finally:
                         stop(proc)
                     got["load"] = os.getloadavg()[0]
