@@ -28,7 +28,7 @@ from tagfake.pipeline.auth import Auth
 from tagfake.pipeline.dispatch import Dispatch, compile_endpoints
 from tagfake.pipeline.faults import Faults
 from tagfake.pipeline.guard import ADMIN_PREFIX, Guard, Mount
-from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send
+from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send, answer_lifespan
 from tagfake.pipeline.journal import JournalRecorder
 from tagfake.pipeline.last_resort import LastResort
 from tagfake.pipeline.ratelimit import RateLimit
@@ -68,23 +68,13 @@ class TagfakeApp:
         if kind == "http" and (route(scope, self.table) or is_ui_path(scope["path"])):
             await self.compiled(scope, receive, send)
         elif kind == "lifespan":
-            await _lifespan(receive, send)
+            await answer_lifespan(receive, send)
         else:
             # Built on a worker thread, so requests already in flight keep being answered.
             rest = self._rest
             if rest is None:
                 rest = await run_in_threadpool(self.rest)
             await rest(scope, receive, send)
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> TagfakeApp:
