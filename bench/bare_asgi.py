@@ -16,6 +16,8 @@ import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from tagfake.pipeline.http import answer_lifespan
+
 Message = MutableMapping[str, Any]
 
 ANSWERS_ENV = "BENCH_BARE_ANSWERS"
@@ -47,13 +49,8 @@ async def app(
     send: Callable[[Message], Awaitable[None]],
 ) -> None:
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await answer_lifespan(receive, send)
+        return
     more = True
     while more:
         message = await receive()

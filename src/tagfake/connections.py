@@ -7,7 +7,8 @@ from the moment the connection is ready for it (opened, or the previous answer s
 headers are complete and an answer is under way; past that, a client that started a request
 gets a bare 408 and the connection is closed (one that sent nothing is closed silently, as
 uvicorn closes idle ones). Bodies the app reads have their own bound, answered in the vendor's
-envelope (`pipeline/requests.py`). `limit_concurrency` caps the connections served at once."""
+envelope (`pipeline/requests.py`). `limit_concurrency` caps the connections served at once.
+The protocol also writes each answer's headers with its body, in one write (`_HeldHeaders`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,39 @@ from typing import Any
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 _TIMEOUT_ANSWER = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+
+
+class _HeldHeaders:
+    """The connection's transport, which holds an answer's status line and headers back until
+    its body is written, and writes both with one call: on loopback every write wakes the
+    client's thread, so two per answer cost twice. Interim answers (`100 Continue`) go at once;
+    anything held goes out before the connection closes and when the answer is complete."""
+
+    __slots__ = ("_held", "_transport")
+
+    def __init__(self, transport: Any) -> None:
+        self._transport = transport
+        self._held: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._held is not None:
+            data, self._held = self._held + data, None
+        elif data.startswith(b"HTTP/1.1 ") and not data.startswith(b"HTTP/1.1 1"):
+            self._held = data
+            return
+        self._transport.write(data)
+
+    def flush(self) -> None:
+        if self._held is not None:
+            data, self._held = self._held, None
+            self._transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 class _RequestDeadline:
@@ -29,6 +63,8 @@ class _RequestDeadline:
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)  # type: ignore[misc]
+        # Flow control keeps the real transport; request cycles write through the holder.
+        self.transport = _HeldHeaders(transport)
         self._arm()
 
     def data_received(self, data: bytes) -> None:
@@ -36,8 +72,10 @@ class _RequestDeadline:
         super().data_received(data)  # type: ignore[misc]
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()  # type: ignore[misc]
         transport: Any = getattr(self, "transport", None)
+        if isinstance(transport, _HeldHeaders):
+            transport.flush()
+        super().on_response_complete()  # type: ignore[misc]
         if transport is not None and not transport.is_closing():
             self._heard = False
             self._arm()

@@ -3,6 +3,7 @@ every credential-like header, query parameter and JSON field through here."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -20,6 +21,7 @@ _SECRET_NAME = re.compile(
 MASK = "***"
 
 
+@functools.lru_cache(maxsize=512)  # a request's few header names, asked of every entry
 def is_secret_name(name: str) -> bool:
     return bool(_SECRET_NAME.search(name))
 

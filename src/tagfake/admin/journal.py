@@ -8,11 +8,17 @@ are decoded when the journal is read, not while requests are served.
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import struct
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from tagfake.clock import rfc3339
+from tagfake.pipeline.http import dumps
+from tagfake.redact import PLAIN
 from tagfake.state.harness import JournalFilter, JournalRecord, JournalStore, MemoryJournalStore
 from tagfake.text import has_lone_surrogate
 
@@ -67,6 +73,88 @@ class JournalQuery:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One vendor request and its answer as the pipeline saw them: references to what it
+    already holds (header lists as sent, bodies as read), made into an entry only on demand."""
+
+    moment: datetime  # the fake's clock
+    wall: float  # wall-clock seconds: what the dashboard's per-second charts are drawn on
+    vendor: str
+    tenant: str | None
+    operation_id: str | None
+    method: str
+    path: str
+    query_string: bytes
+    status: int  # 0: the connection was dropped (a fault) before any answer
+    request_headers: list[tuple[bytes, bytes]]
+    response_headers: list[tuple[bytes, bytes]]
+    violations: list[str]
+    fault: str | None
+    duration_ms: float
+    worker: int  # which process answered, when several workers serve one port
+    request_body: bytes | None
+    response_body: bytes
+    response_size: int
+    #: `tagfake proxy`: the upstream's answer, request violations, differences.
+    proxy: dict[str, Any] | None = None
+
+    def entry(self) -> dict[str, Any]:
+        """The journal entry (JSON-able, without bodies), credentials masked."""
+        entry: dict[str, Any] = {
+            "time": _stamp(self.moment),
+            "wall_time": round(self.wall, 3),
+            "vendor": self.vendor,
+            "tenant": self.tenant,
+            "operation_id": self.operation_id,
+            "method": self.method,
+            "path": self.path,
+            "query": PLAIN.query(self.query_string.decode("latin-1")),
+            "status": self.status,
+            "request": {"headers": _headers(self.request_headers)},
+            "response": {"headers": _headers(self.response_headers)},
+            "violations": self.violations,
+            "fault": self.fault,
+            "duration_ms": self.duration_ms,
+            "worker": self.worker,
+        }
+        if self.proxy is not None:
+            entry["proxy"] = self.proxy
+        return entry
+
+
+def _headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k, v in pairs:
+        name = bytes(k).decode("latin-1").lower()
+        out[name] = PLAIN.header(name, bytes(v).decode("latin-1"))
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _second(epoch_s: int) -> str:
+    return rfc3339(datetime.fromtimestamp(epoch_s, UTC))
+
+
+def _stamp(moment: datetime) -> str:
+    """rfc3339(moment), formatted once per second of the clock rather than once per entry."""
+    return _second(math.floor(moment.timestamp()))
+
+
+def _encoded(
+    entry: dict[str, Any], bodies: tuple[bytes, bytes], full: tuple[int, int], limit: int
+) -> bytes:
+    """The entry and its bodies (each cut to `limit`) as one blob: the JSON head, then bodies."""
+    truncated: dict[str, int] = {}
+    kept: list[bytes] = []
+    for side, raw, size in zip(("request", "response"), bodies, full, strict=True):
+        if size > limit:
+            truncated[side] = size
+        kept.append(raw[:limit] if size > limit else raw)
+    head = dumps({**entry, "_truncated": truncated})
+    return _LENGTHS.pack(len(head), len(kept[0])) + head + kept[0] + kept[1]
+
+
 DEFAULT_BYTES = 64 * 1024 * 1024
 DEFAULT_BODY_LIMIT = 256 * 1024
 _MAX_TEXT = 64 * 1024
@@ -98,20 +186,11 @@ class Journal:
         """Keep `entry` (JSON-able, without bodies) with the raw bodies of the exchange.
 
         `response_size`: the whole answer's size, when `response_body` is only its start."""
-        bodies: dict[str, Any] = {}
-        kept: list[bytes] = []
-        sizes = (None, response_size)
-        for side, body, size in zip(
-            ("request", "response"), (request_body, response_body), sizes, strict=True
-        ):
-            raw = body or b""
-            full = len(raw) if size is None else max(size, len(raw))
-            if full > self.body_limit:
-                bodies[side] = full
-                raw = raw[: self.body_limit]
-            kept.append(raw)
-        head = json.dumps({**entry, "_truncated": bodies}, separators=(",", ":")).encode()
-        blob = _LENGTHS.pack(len(head), len(kept[0])) + head + kept[0] + kept[1]
+        request, response = request_body or b"", response_body or b""
+        full = (len(request), len(response) if response_size is None else response_size)
+        blob = _encoded(
+            entry, (request, response), (full[0], max(full[1], len(response))), self.body_limit
+        )
         self.store.append(
             JournalRecord(
                 vendor=entry["vendor"],
@@ -125,6 +204,10 @@ class Journal:
             self.capacity,
             self.max_bytes,
         )
+
+    def record_exchange(self, ex: Exchange) -> None:
+        """Keep a request the pipeline served."""
+        self.record(ex.entry(), ex.request_body, ex.response_body, response_size=ex.response_size)
 
     def query(self, q: JournalQuery) -> dict[str, Any]:
         page = self.store.query(q.for_store())

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from tagfake.contract import parsed_cache
 from tagfake.contract.schema import CompiledSchema, deref
 
 # libyaml when PyYAML was built with it: the specs are parsed at every app start.
@@ -225,10 +226,26 @@ def _compile(vendor: str, path: Path, root: dict[str, Any], where: list[str]) ->
 @cache
 def _load_cached(path: Path, mtime: float) -> dict[str, Any]:
     try:
-        with path.open(encoding="utf-8") as fh:
-            doc = yaml.load(fh, Loader=SAFE_LOADER)
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SpecError(path, None, f"not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise SpecError(path, None, f"cannot be read ({exc.strerror or exc})") from None
+    doc = parsed_cache.get(raw)
+    if doc is None:
+        doc = _parse_yaml(path, text)
+        parsed_cache.put(raw, doc)
+    if not isinstance(doc, dict) or not isinstance(doc.get("paths"), dict):
+        raise SpecError(path, 1, "not an OpenAPI document (no `paths` mapping)")
+    if not str(doc.get("openapi", "")).startswith("3."):
+        raise SpecError(path, line_of(path, ["openapi"]), "not OpenAPI 3 (no `openapi: 3.x`)")
+    return doc
+
+
+def _parse_yaml(path: Path, text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=SAFE_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         raise SpecError(
@@ -236,11 +253,6 @@ def _load_cached(path: Path, mtime: float) -> dict[str, Any]:
         ) from None
     except yaml.YAMLError as exc:
         raise SpecError(path, None, f"not valid YAML: {exc}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("paths"), dict):
-        raise SpecError(path, 1, "not an OpenAPI document (no `paths` mapping)")
-    if not str(doc.get("openapi", "")).startswith("3."):
-        raise SpecError(path, line_of(path, ["openapi"]), "not OpenAPI 3 (no `openapi: 3.x`)")
-    return doc
 
 
 def load_document(path: Path) -> dict[str, Any]:

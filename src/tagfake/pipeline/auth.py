@@ -4,23 +4,30 @@ from __future__ import annotations
 
 from tagfake.errors import Unauthorized
 from tagfake.pipeline.call import SCOPE_KEY, Call
-from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send, headers_dict
+from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send
 from tagfake.pipeline.offload import store_call
 from tagfake.vendors.base import Surface
 
 
-def sent_twice(surface: Surface, scope: Scope) -> bool:
-    """A credential header given more than once, even with equal values: which one counts
-    would be a guess (proxies and servers disagree on first or last), so none does."""
-    names = [bytes(k).decode("latin-1").lower() for k, _ in scope.get("headers", [])]
-    return any(names.count(h) > 1 for h in surface.credential_headers)
+def credentials_sent(surface: Surface, scope: Scope) -> dict[str, str] | None:
+    """The surface's credential headers the request carries, by lower-case name; None when one
+    is given more than once, even with equal values: which one counts would be a guess
+    (proxies and servers disagree on first or last), so none does."""
+    wanted = surface.credential_headers
+    found: dict[str, str] = {}
+    for key, value in scope.get("headers", []):
+        name = bytes(key).decode("latin-1").lower()
+        if name in wanted:
+            if name in found:
+                return None
+            found[name] = bytes(value).decode("latin-1")
+    return found
 
 
 def credential_of(surface: Surface, scope: Scope) -> str | None:
     """The one credential the request carries; None when it carries none or an ambiguous one."""
-    if sent_twice(surface, scope):
-        return None
-    return surface.credential(headers_dict(scope))
+    found = credentials_sent(surface, scope)
+    return None if found is None else surface.credential(found)
 
 
 class Auth:
@@ -30,9 +37,10 @@ class Auth:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         call: Call | None = scope.get(SCOPE_KEY)
         if call is not None and call.vendor.is_vendor:
-            if sent_twice(call.vendor, scope):
+            found = credentials_sent(call.vendor, scope)
+            if found is None:
                 raise Unauthorized("Ambiguous credentials: send one.", missing=False)
-            credential = call.vendor.credential(headers_dict(scope))
+            credential = call.vendor.credential(found)
             if credential is None:
                 raise Unauthorized(missing=True)
             tenant = await store_call(

@@ -34,6 +34,17 @@ def loads(raw: bytes) -> Any:
         return json.loads(raw)
 
 
+async def answer_lifespan(receive: Receive, send: Send) -> None:
+    """An app with nothing to start or stop: acknowledge the server's start-up and shutdown."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
 async def send_json(
     send: Send, status: int, body: Any, headers: dict[str, str] | None = None
 ) -> None:

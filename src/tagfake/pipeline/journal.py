@@ -2,41 +2,19 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-import math
 import os
 import time
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from tagfake.clock import rfc3339
+from tagfake.admin.journal import Exchange
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send
 from tagfake.pipeline.offload import store_call
-from tagfake.redact import PLAIN
 from tagfake.state.store import StoreUnavailable
 
 log = logging.getLogger("tagfake")
-
-
-def _headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for k, v in pairs:
-        name = bytes(k).decode("latin-1").lower()
-        out[name] = PLAIN.header(name, bytes(v).decode("latin-1"))
-    return out
-
-
-@functools.lru_cache(maxsize=8)
-def _second(epoch_s: int) -> str:
-    return rfc3339(datetime.fromtimestamp(epoch_s, UTC))
-
-
-def _stamp(moment: datetime) -> str:
-    """rfc3339(moment), formatted once per second of the clock rather than once per request."""
-    return _second(math.floor(moment.timestamp()))
 
 
 class JournalRecorder:
@@ -59,35 +37,29 @@ class JournalRecorder:
         async def record() -> None:
             nonlocal recorded
             recorded = True
-            write = partial(
-                call.runtime.journal.record,
-                {
-                    "time": _stamp(moment),
-                    # Wall-clock seconds, unlike `time` (the fake's clock, which may be frozen):
-                    # what the dashboard's per-second charts are drawn on.
-                    "wall_time": round(wall, 3),
-                    "vendor": call.vendor.slug,
-                    "tenant": call.tenant,
-                    "operation_id": call.operation.operation_id if call.operation else None,
-                    "method": scope["method"].upper(),
-                    "path": scope["path"],
-                    "query": PLAIN.query(scope.get("query_string", b"").decode("latin-1")),
-                    # 0: the connection was dropped (a fault) before any answer.
-                    "status": answer["status"],
-                    "request": {"headers": _headers(scope.get("headers", []))},
-                    "response": {"headers": _headers(answer["headers"])},
-                    "violations": list(call.violations),
-                    "fault": call.fault,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                    # Which process answered, when several workers serve one port.
-                    "worker": os.getpid(),
-                    # `tagfake proxy`: the upstream's answer, request violations, differences.
-                    **({"proxy": call.proxy} if call.proxy is not None else {}),
-                },
-                call.raw_body,
-                answer["body"],
+            # What the request and answer were, by reference: formatted when it is read.
+            exchange = Exchange(
+                moment=moment,
+                wall=wall,
+                vendor=call.vendor.slug,
+                tenant=call.tenant,
+                operation_id=call.operation.operation_id if call.operation else None,
+                method=scope["method"].upper(),
+                path=scope["path"],
+                query_string=scope.get("query_string", b""),
+                status=answer["status"],
+                request_headers=scope.get("headers", []),
+                response_headers=answer["headers"],
+                violations=list(call.violations),
+                fault=call.fault,
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                worker=os.getpid(),
+                request_body=call.raw_body,
+                response_body=answer["body"],
                 response_size=answer["size"],
+                proxy=call.proxy,
             )
+            write = partial(call.runtime.journal.record_exchange, exchange)
             try:
                 await store_call(call.runtime, write)
             except StoreUnavailable as exc:

@@ -184,13 +184,11 @@ def _has(headers: dict[str, str], name: str) -> bool:
 
 
 def _has_line_break(scope: Scope) -> bool:
-    raw = scope.get("raw_path") or b""
-    return (
-        "\n" in scope["path"]
-        or "\r" in scope["path"]
-        or b"%0a" in raw.lower()
-        or (b"%0d" in raw.lower())
-    )
+    path = scope["path"]
+    if "\n" in path or "\r" in path:
+        return True
+    raw = (scope.get("raw_path") or b"").lower()
+    return b"%0a" in raw or b"%0d" in raw
 
 
 def _ascii(text: str) -> bytes:

@@ -4,7 +4,8 @@ A concrete spec path (`/tags`, `/leads/tags`) is one dict lookup on the full req
 templated one (`/tags/{uuid}`) one regular expression per spec path, in the spec's order, with
 the path values typed as connexion's router types them. Only a full match (path and method)
 is decided here; everything else (a known path with another method, trailing slashes, unknown
-paths) goes through connexion's router, as before, and RouteCheck reads both the same way.
+paths) goes through connexion's router (`tagfake.app_connexion`), and RouteCheck reads both
+the same way.
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from connexion.middleware.routing import RoutingMiddleware
-
 from tagfake.contract.spec import VendorContract
-from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send
+from tagfake.pipeline.http import Scope
 from tagfake.pipeline.routes import ROUTING_CONTEXT
 
 Route = dict[str, tuple[str, str]]  # METHOD → (mount prefix, operationId)
@@ -95,20 +94,14 @@ def compile_routes(mounts: Iterable[tuple[str, VendorContract]]) -> RouteTable:
     return RouteTable(concrete, tuple(t for t, _ in templated.values()))
 
 
-class Routing(RoutingMiddleware):  # type: ignore[misc]  # connexion is untyped
-    def __init__(self, app: ASGIApp, *, table: RouteTable) -> None:
-        super().__init__(app)
-        self.table = table
-        self.next = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            found = self.table.find(scope["path"], scope["method"])
-            if found is not None:
-                prefix, op_id, values = found
-                extensions = scope.setdefault("extensions", {})
-                extensions[ROUTING_CONTEXT] = {"api_base_path": prefix, "operation_id": op_id}
-                scope.setdefault("path_params", {}).update(values)
-                await self.next(scope, receive, send)
-                return
-        await super().__call__(scope, receive, send)
+def route(scope: Scope, table: RouteTable) -> bool:
+    """Name the request's operation in its scope as connexion's router would; False when the
+    table has none for it."""
+    found = table.find(scope["path"], scope["method"])
+    if found is None:
+        return False
+    prefix, op_id, values = found
+    extensions = scope.setdefault("extensions", {})
+    extensions[ROUTING_CONTEXT] = {"api_base_path": prefix, "operation_id": op_id}
+    scope.setdefault("path_params", {}).update(values)
+    return True

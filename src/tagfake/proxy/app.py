@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 
 from tagfake.admin.backend import AdminBackend
 from tagfake.admin.surface import SURFACE as ADMIN
-from tagfake.app import SpecPages, _add_api, spec_page_paths, trusted_specs
+from tagfake.app_connexion import SpecPages, add_api, spec_page_paths, trusted_specs
 from tagfake.contract.spec import compile_contract
 from tagfake.pipeline.admin_guard import AdminGuard, AdminPolicy
 from tagfake.pipeline.call import SCOPE_KEY
@@ -43,8 +43,8 @@ from tagfake.settings import Settings
 from tagfake.ui import mount_ui
 
 with warnings.catch_warnings():
-    # connexion as tagfake.app imports it (above, under its import-time warning filters): this
-    # module, imported on its own, must not be the first to import connexion.
+    # connexion as tagfake.app_connexion imports it (above, under its import-time warning
+    # filters): this module, imported on its own, must not be the first to import connexion.
     from connexion import AsyncApp
     from connexion.middleware.context import ContextMiddleware
     from connexion.middleware.exceptions import ExceptionMiddleware
@@ -154,6 +154,6 @@ def create_proxy(settings: Settings, options: ProxyOptions) -> ProxySession:
     app = AsyncApp(__name__, middlewares=pipeline, lifespan=lifespan)
     with trusted_specs():
         for m in mounts:
-            _add_api(app, m)
+            add_api(app, m)
     session.app = app
     return session

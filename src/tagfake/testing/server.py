@@ -9,12 +9,16 @@ process can take it in between. Nothing here touches the process's logging or si
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
 import threading
 import time
 import warnings
 from types import TracebackType
 from typing import Any
+
+import uvicorn
 
 from tagfake.settings import Settings
 
@@ -64,8 +68,6 @@ class ThreadedServer:
             # connexion 3.3 imports names jsonschema deprecates: not the user's tests' concern
             # (their `filterwarnings = error` would otherwise fail the fixture).
             warnings.simplefilter("ignore", DeprecationWarning)
-            import uvicorn
-
             import tagfake.app  # noqa: F401  (its import-time warnings, here)
 
         began = time.perf_counter()
@@ -94,7 +96,7 @@ class ThreadedServer:
             server_header=self.server_headers,
             date_header=self.server_headers,
         )
-        server = uvicorn.Server(config)
+        server = _PromptServer(config)
         self._server = server
         self._thread = threading.Thread(target=self._run, name=f"tagfake-{self.port}", daemon=True)
         self._thread.start()
@@ -126,6 +128,7 @@ class ThreadedServer:
         """Stop accepting, let open requests finish (one second at most), join the thread."""
         if self._server is not None:
             self._server.should_exit = True
+            self._server.wake()
         if self._thread is not None:
             self._thread.join(timeout)
         self._cleanup()
@@ -138,3 +141,29 @@ class ThreadedServer:
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+
+class _PromptServer(uvicorn.Server):
+    """uvicorn's server, which notices `should_exit` when `wake()` is called rather than at its
+    next tick (a tenth of a second): what a test session waits for at its end."""
+
+    _loop: asyncio.AbstractEventLoop | None = None
+    _woken: asyncio.Event | None = None
+
+    async def main_loop(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._woken = asyncio.Event()
+        counter = 0
+        should_exit: bool = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), 0.1)
+            should_exit = await self.on_tick(counter)
+
+    def wake(self) -> None:
+        loop, woken = self._loop, self._woken
+        if loop is None or woken is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed in between: it has stopped
+            loop.call_soon_threadsafe(woken.set)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import threading
+from typing import TYPE_CHECKING, Any
+
+from starlette.concurrency import run_in_threadpool
 
 from tagfake.pipeline.admin_guard import UI_PREFIX
 from tagfake.pipeline.admin_guard import is_dashboard_path as is_ui_path
@@ -18,16 +21,26 @@ __all__ = ["UI_PREFIX", "is_ui_path", "mount_ui"]
 
 def mount_ui(backend: AdminBackend, admin_contract: VendorContract, policy: AdminPolicy) -> ASGIApp:
     """An ASGI app serving the dashboard for paths under `UI_PREFIX`, behind the admin guard
-    (`tagfake.pipeline.admin_guard`, whose policy it shares)."""
-    from a2wsgi import WSGIMiddleware
+    (`tagfake.pipeline.admin_guard`, whose policy it shares). Flask is imported and the
+    dashboard built on its first page: a session that never opens it does not wait for it."""
+    built: list[Any] = []
+    lock = threading.Lock()
 
-    from tagfake.ui.app import create_ui
+    def dashboard() -> Any:
+        with lock:
+            if not built:
+                from a2wsgi import WSGIMiddleware
 
-    # A handful of threads: the dashboard is for a person or two, and must not take the
-    # event loop's default executor from the vendor handlers.
-    wsgi = WSGIMiddleware(create_ui(backend, admin_contract, policy), workers=4)  # type: ignore[arg-type]
+                from tagfake.ui.app import create_ui
+
+                # A handful of threads: the dashboard is for a person or two, and must not
+                # take the event loop's default executor from the vendor handlers.
+                flask_app = create_ui(backend, admin_contract, policy)
+                built.append(WSGIMiddleware(flask_app, workers=4))  # type: ignore[arg-type]
+            return built[0]
 
     async def ui(scope: Scope, receive: Receive, send: Send) -> None:
-        await wsgi({**scope, "root_path": scope.get("root_path", "") + UI_PREFIX}, receive, send)  # type: ignore[arg-type]
+        wsgi = built[0] if built else await run_in_threadpool(dashboard)
+        await wsgi({**scope, "root_path": scope.get("root_path", "") + UI_PREFIX}, receive, send)
 
     return ui
