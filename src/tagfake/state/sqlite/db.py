@@ -227,6 +227,20 @@ class Database:
             self._local.conn = None
 
 
+def counter(conn: sqlite3.Connection, name: str) -> int:
+    """A file's named counter (0 when never set): journal sizes, id sources, drop counts."""
+    row = conn.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def add_to_counter(conn: sqlite3.Connection, name: str, delta: int) -> None:
+    conn.execute(
+        "INSERT INTO counters(name, value) VALUES (?, ?) "
+        "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
+        (name, delta),
+    )
+
+
 def open_database(path: Path, extra_schema: str = "") -> tuple[Database, bool]:
     """The checked database at `path`, created when missing; True when it was just created.
 

@@ -17,7 +17,7 @@ from tagfake.state.harness import (
     Harness,
     window_hit,
 )
-from tagfake.state.sqlite.db import Database
+from tagfake.state.sqlite.db import Database, add_to_counter, counter
 from tagfake.state.sqlite.journal import SqliteJournalStore
 
 
@@ -31,19 +31,6 @@ def _set(conn: sqlite3.Connection, name: str, doc: Any) -> None:
         "INSERT INTO harness(name, doc) VALUES (?, ?) "
         "ON CONFLICT(name) DO UPDATE SET doc = excluded.doc",
         (name, json.dumps(doc)),
-    )
-
-
-def _counter(conn: sqlite3.Connection, name: str) -> int:
-    row = conn.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
-    return 0 if row is None else int(row[0])
-
-
-def _add(conn: sqlite3.Connection, name: str, delta: int) -> None:
-    conn.execute(
-        "INSERT INTO counters(name, value) VALUES (?, ?) "
-        "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
-        (name, delta),
     )
 
 
@@ -169,8 +156,8 @@ class _SqliteFaultTable:
         return int(n)
 
     def next_serial(self) -> int:
-        _add(self.tx, "fault_serial", 1)
-        return _counter(self.tx, "fault_serial")
+        add_to_counter(self.tx, "fault_serial", 1)
+        return counter(self.tx, "fault_serial")
 
 
 class SqliteFaultStore:

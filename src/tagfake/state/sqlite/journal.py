@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 from tagfake.state.harness import JournalFilter, JournalPage, JournalRecord
-from tagfake.state.sqlite.db import Database
+from tagfake.state.sqlite.db import Database, add_to_counter, counter
 
 #: Shard numbers that ids keep apart.
 SLOTS = 64
@@ -121,19 +121,6 @@ def open_shard(path: Path) -> Database:
     return db
 
 
-def _counter(conn: sqlite3.Connection, name: str) -> int:
-    row = conn.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
-    return 0 if row is None else int(row[0])
-
-
-def _add(conn: sqlite3.Connection, name: str, delta: int) -> None:
-    conn.execute(
-        "INSERT INTO counters(name, value) VALUES (?, ?) "
-        "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
-        (name, delta),
-    )
-
-
 class SqliteJournalStore:
     """The journal of the store at `db`: this process's shard for appends, all for reads.
 
@@ -182,9 +169,9 @@ class SqliteJournalStore:
                 (*row, r.size, r.blob),
             )
             shard.last_id = entry_id
-            _add(tx, "entries", 1)
-            _add(tx, "bytes", r.size)
-            entries, size = _counter(tx, "entries"), _counter(tx, "bytes")
+            add_to_counter(tx, "entries", 1)
+            add_to_counter(tx, "bytes", r.size)
+            entries, size = counter(tx, "entries"), counter(tx, "bytes")
             if entries <= max_entries and size <= max_bytes:
                 return
             # Oldest first until both bounds hold; usually one row.
@@ -196,9 +183,9 @@ class SqliteJournalStore:
                 doomed.append(row_id)
                 freed += row_bytes
             tx.execute("DELETE FROM journal WHERE id <= ?", (doomed[-1],))
-            _add(tx, "entries", -len(doomed))
-            _add(tx, "bytes", -freed)
-            _add(tx, "dropped", len(doomed))
+            add_to_counter(tx, "entries", -len(doomed))
+            add_to_counter(tx, "bytes", -freed)
+            add_to_counter(tx, "dropped", len(doomed))
 
     def query(self, f: JournalFilter) -> JournalPage:
         where, args = [], []
@@ -228,7 +215,7 @@ class SqliteJournalStore:
                 with self._reader(path).read() as tx:
                     rows += tx.execute(sql, args).fetchall()
                     for name in _COUNTERS:
-                        totals[name] += _counter(tx, name)
+                        totals[name] += counter(tx, name)
             except sqlite3.OperationalError as exc:
                 if "no such table" not in str(exc):
                     raise
