@@ -9,12 +9,10 @@ stages inside connexion's app, which is built, and connexion imported, on first 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -31,6 +29,7 @@ from tagfake.pipeline.guard import ADMIN_PREFIX, Guard, Mount
 from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send, answer_lifespan
 from tagfake.pipeline.journal import JournalRecorder
 from tagfake.pipeline.last_resort import LastResort
+from tagfake.pipeline.lazy import BuiltOnFirstUse
 from tagfake.pipeline.ratelimit import RateLimit
 from tagfake.pipeline.requests import RequestCheck
 from tagfake.pipeline.respond import Respond
@@ -45,23 +44,15 @@ log = logging.getLogger("tagfake")
 
 class TagfakeApp:
     """The ASGI app: the compiled stages for operations and the dashboard, connexion's app for
-    the rest. It answers the lifespan itself: nothing is started or stopped with it."""
+    the rest (`rest`, built on first use). It answers the lifespan itself: nothing is started
+    or stopped with it."""
 
     def __init__(
         self, compiled: ASGIApp, table: RouteTable, build_rest: Callable[[], ASGIApp]
     ) -> None:
         self.compiled = compiled
         self.table = table
-        self._build_rest = build_rest
-        self._rest: ASGIApp | None = None
-        self._lock = threading.Lock()
-
-    def rest(self) -> ASGIApp:
-        """connexion's app, built on first use (once, whichever thread asks first)."""
-        with self._lock:
-            if self._rest is None:
-                self._rest = self._build_rest()
-            return self._rest
+        self.rest = BuiltOnFirstUse(build_rest)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -70,11 +61,7 @@ class TagfakeApp:
         elif kind == "lifespan":
             await answer_lifespan(receive, send)
         else:
-            # Built on a worker thread, so requests already in flight keep being answered.
-            rest = self._rest
-            if rest is None:
-                rest = await run_in_threadpool(self.rest)
-            await rest(scope, receive, send)
+            await self.rest(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> TagfakeApp:
@@ -107,12 +94,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         for m in mounts
     }
     ui = mount_ui(admin_backend, admin_contract, policy)
-    # The pipeline, outermost first. Between the two parts, where no compiled operation names
-    # the request: connexion's router, its spec pages and its exception handling.
-    front = [
+    # The pipeline, outermost first. Inside connexion's app, where no compiled operation names
+    # the request, its exception handling and spec pages come after `outer` and its router
+    # after `front`.
+    outer = [
         LastResort,
         # Ahead of everything under /__admin: the API, its spec, the dashboard.
         partial(AdminGuard, policy=policy),
+    ]
+    front = [
         partial(Guard, runtime=runtime, mounts=mounts, ui=ui),
         JournalRecorder,
         partial(Respond, mode=settings.validation),
@@ -136,10 +126,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         from tagfake.app_connexion import connexion_app
 
         index = _index(mounts) if all(m.prefix for m in mounts) else None
-        rest: ASGIApp = connexion_app(mounts, front, inner, routes, index)
+        rest: ASGIApp = connexion_app(mounts, outer, front, inner, index)
         return rest
 
-    app = TagfakeApp(_chain([*front, *inner], _no_operation), routes, build_rest)
+    app = TagfakeApp(_chain([*outer, *front, *inner], _no_operation), routes, build_rest)
     _RUNTIMES[id(app)] = runtime
     return app
 

@@ -14,8 +14,6 @@ from typing import Any
 
 from tagfake.handlers import handler_lookup, handlers_module
 from tagfake.pipeline.guard import Mount
-from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send
-from tagfake.pipeline.routing import RouteTable, route
 
 with warnings.catch_warnings():
     # Import-time warnings of connexion 3.3's own imports, none about tagfake's use of it, that
@@ -66,21 +64,6 @@ class SpecPages(SwaggerUIMiddleware):  # type: ignore[misc]
             await self.app(scope, receive, send)
 
 
-class Routing(RoutingMiddleware):  # type: ignore[misc]  # connexion is untyped
-    """An operation from the compiled table; anything else by connexion's router."""
-
-    def __init__(self, app: ASGIApp, *, table: RouteTable) -> None:
-        super().__init__(app)
-        self.table = table
-        self.next = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and route(scope, self.table):
-            await self.next(scope, receive, send)
-            return
-        await super().__call__(scope, receive, send)
-
-
 def handler_resolver(module_name: str) -> Resolver:
     return Resolver(function_resolver=handler_lookup(module_name))
 
@@ -117,22 +100,22 @@ def add_api(app: AsyncApp, m: Mount) -> None:
 
 def connexion_app(
     mounts: list[Mount],
+    outer: list[Any],
     front: list[Any],
     inner: list[Any],
-    table: RouteTable,
     index: Callable[..., Any] | None,
 ) -> AsyncApp:
-    """connexion's app around tagfake's stages: `front` (the outer stages), then connexion's
-    answers for what no operation names, then `inner` with connexion's router where the
-    compiled table has no operation, then connexion's own innermost middleware."""
+    """connexion's app around tagfake's stages, for what no compiled operation names (the
+    route table has decided already): `outer`, connexion's exception handling and spec pages,
+    `front`, connexion's router, `inner`, then connexion's own innermost middleware."""
     pipeline = [
-        *front[:2],  # LastResort, AdminGuard: ahead of everything
+        *outer,
         ExceptionMiddleware,
         # Each spec at `<mount>/openapi.json` and Swagger UI at `<mount>/ui/`, ahead of auth, as
         # vendors publish theirs; other paths skip its router.
         partial(SpecPages, paths=spec_page_paths(mounts)),
-        *front[2:],
-        partial(Routing, table=table),
+        *front,
+        RoutingMiddleware,
         *inner,
         LifespanMiddleware,
         ContextMiddleware,

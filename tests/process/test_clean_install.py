@@ -22,7 +22,7 @@ from tagfake.app import create_app
 from tagfake.settings import Settings
 import tagfake.server, tagfake.testing.client, tagfake.contract.spec
 app = create_app(Settings(validation="enforce"))
-app.rest()  # connexion's part, built (and connexion imported) on first use
+app.rest.get()  # connexion's part, built (and connexion imported) on first use
 extras = [m for m in ("pytest", "hypothesis", "httpx2") if importlib.util.find_spec(m)]
 assert not extras, f"not a plain install: {extras}"
 print("clean")

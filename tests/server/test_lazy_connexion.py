@@ -74,13 +74,13 @@ def test_requests_arriving_together_build_connexion_once_and_all_get_their_answe
     with ThreadedServer(Settings()) as server:
         app = server.app
         builds: list[int] = []
-        build = app._build_rest
+        build = app.rest._build
 
         def counted() -> object:
             builds.append(1)
             return build()
 
-        app._build_rest = counted
+        app.rest._build = counted
         answers: list[int] = []
         errors: list[BaseException] = []
 
