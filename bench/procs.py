@@ -9,6 +9,7 @@ import resource
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -185,6 +186,18 @@ def spawn(
     finally:
         handle.close()
     return Server(proc, port, log, spawned_at)
+
+
+def serve_zapini(args: list[str], log: Path, token: str) -> Server:
+    """`tagfake serve` with Zapini alone and `args`, once `GET /tags` answers 200 (the store
+    benches' servers; `stop` ends it). The bench exits when it never answers."""
+    port = free_port()
+    argv = [sys.executable, "-m", "tagfake.cli", "serve", "--port", str(port), *args]
+    server = spawn(argv, log, port, cwd=log.parent, env={"TAGFAKE_VENDORS": "zapini"})
+    if wait_first_200(server, "/zapini/api/v1/tags", {"Authorization": token}) is None:
+        stop(server)
+        raise SystemExit(f"tagfake serve {' '.join(args)}: no answer (log: {log})")
+    return server
 
 
 def machine_busy_s() -> float:

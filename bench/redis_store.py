@@ -27,12 +27,9 @@ import os
 import platform
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -44,7 +41,9 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
 
 import store_costs  # noqa: E402  (a sibling script, not a package)
-from tests.redis_server import RedisServer, free_port  # noqa: E402
+from tests.redis_server import RedisServer  # noqa: E402
+
+from bench.procs import Server, serve_zapini, stop  # noqa: E402
 
 TOKEN = "Bearer sk_acme_4f9d2c7b1e8a6035d2b9c4e7f1a8d3b6"
 POST_SCRIPT = """
@@ -123,41 +122,6 @@ def costs(sizes: list[int], repeat: int) -> list[dict[str, Any]]:
 
 
 # -- throughput -------------------------------------------------------------------------------
-def serve(store: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TAGFAKE_")}
-    env["TAGFAKE_VENDORS"] = "zapini"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tagfake.cli", "serve", "--port", str(port), "--store", store],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            req = urllib.request.Request(
-                f"{url}/zapini/api/v1/tags", headers={"Authorization": TOKEN}
-            )
-            with urllib.request.urlopen(req, timeout=2) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"{store}: no answer within 60 s")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 _runs = iter(range(10**9))
 
 
@@ -189,13 +153,14 @@ def throughput(seconds: int, connections: int) -> list[dict[str, Any]]:
             for store, replicas in (("memory", 1), ("redis", 1), ("redis", 2)):
                 folder = Path(tempfile.mkdtemp(dir=tmp))
                 server = RedisServer(folder) if store == "redis" else None
-                procs: list[subprocess.Popen[bytes]] = []
+                procs: list[Server] = []
                 try:
                     urls = []
-                    for _ in range(replicas):
-                        proc, url = serve(server.url if server else "memory")
-                        procs.append(proc)
-                        urls.append(url)
+                    for n in range(replicas):
+                        store_url = server.url if server else "memory"
+                        log = folder / f"serve-{n}.log"
+                        procs.append(serve_zapini(["--store", store_url], log, TOKEN))
+                        urls.append(f"http://127.0.0.1:{procs[-1].port}")
                     share = max(1, connections // replicas)
                     with ThreadPoolExecutor(len(urls)) as pool:
                         warm = [pool.submit(wrk, u, 1, share, lua) for u in urls]

@@ -18,14 +18,10 @@ import datetime as dt
 import json
 import os
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if __package__ in (None, ""):  # run as `python bench/workers.py`
     sys.path.insert(0, str(ROOT))
 
+from bench.procs import Server, serve_zapini, stop  # noqa: E402
 from bench.wrk import LUA_DONE, run_wrk  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -60,49 +57,11 @@ end
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def start(store: str, workers: int, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    args = ["serve", "--port", str(port), "--workers", str(workers)]
+def start(store: str, workers: int, folder: Path) -> Server:
+    args = ["--workers", str(workers)]
     if store == "sqlite":
         args += ["--store", f"sqlite:{folder / 'bench.db'}"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TAGFAKE_")}
-    env["TAGFAKE_VENDORS"] = "zapini"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tagfake.cli", *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            req = urllib.request.Request(
-                f"{url}/zapini/api/v1/tags", headers={"Authorization": TOKEN}
-            )
-            with urllib.request.urlopen(req, timeout=2) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"{store}/{workers}: no answer within 60 s")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    return serve_zapini(args, folder / "serve.log", TOKEN)
 
 
 GET_SCRIPT = """
@@ -141,12 +100,13 @@ def main() -> int:
             for scenario, lua in (("get", GET_SCRIPT), ("post", POST_SCRIPT)):
                 for store, workers in CONFIGS:
                     folder = Path(tempfile.mkdtemp(dir=tmp))
-                    proc, url = start(store, workers, folder)
+                    server = start(store, workers, folder)
+                    url = f"http://127.0.0.1:{server.port}"
                     try:
                         wrk(url, 1, opts.connections, lua, folder)  # warm-up
                         got = wrk(url, opts.duration, opts.connections, lua, folder)
                     finally:
-                        stop(proc)
+                        stop(server)
                     got["load"] = os.getloadavg()[0]
                     runs.setdefault((scenario, store, workers), []).append(got)
                     print(
