@@ -75,7 +75,9 @@ class JournalQuery:
         )
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each of its fields through object.__setattr__, and one
+# is made for every request.
+@dataclass(slots=True)
 class Exchange:
     """One vendor request and its answer as the pipeline saw them: references to what it
     already holds (header lists as sent, bodies as read), made into an entry only on demand."""
