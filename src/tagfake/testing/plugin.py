@@ -26,10 +26,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tagfake.testing.client import AdminClient, AdminError
-
 if TYPE_CHECKING:
     from tagfake.settings import Settings
+    from tagfake.testing.client import AdminClient
     from tagfake.testing.server import ThreadedServer
 
 VendorUrl = Callable[[str], str]
@@ -110,6 +109,8 @@ def _token(config: pytest.Config) -> str | None:
 
 def _wait_healthy(admin: AdminClient, timeout: float) -> dict[str, str]:
     """A container may still be starting: ask its health for a while."""
+    from tagfake.testing.client import AdminError
+
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -132,6 +133,10 @@ def tagfake_settings(pytestconfig: pytest.Config) -> Settings:
 
 @pytest.fixture(scope="session")
 def tagfake_server(request: pytest.FixtureRequest) -> Iterator[TagfakeServer]:
+    # The client (urllib, http.client) is imported here, not with the plugin: a session that
+    # never asks for a fixture pays nothing for it.
+    from tagfake.testing.client import AdminClient, AdminError
+
     url = _external_url(request.config)
     if url is not None:
         token = _token(request.config)
@@ -163,6 +168,8 @@ def tagfake_server(request: pytest.FixtureRequest) -> Iterator[TagfakeServer]:
 
 @pytest.fixture
 def tagfake(tagfake_server: TagfakeServer) -> Iterator[AdminClient]:
+    from tagfake.testing.client import AdminClient
+
     admin = AdminClient(
         tagfake_server.url, vendors=tagfake_server.vendors, token=tagfake_server.token
     )
