@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import uvicorn
 
@@ -49,7 +49,7 @@ class ThreadedServer:
     def __repr__(self) -> str:
         return f"ThreadedServer({self.url or 'not started'})"
 
-    def __enter__(self) -> ThreadedServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(
@@ -60,7 +60,7 @@ class ThreadedServer:
     ) -> None:
         self.stop()
 
-    def start(self, timeout: float = 10.0) -> ThreadedServer:
+    def start(self, timeout: float = 10.0) -> Self:
         if self._thread is not None:
             raise ServerStartError("this server was started already")
         import tagfake.app  # noqa: F401  (before the clock starts: startup_seconds excludes it)
