@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 VendorUrl = Callable[[str], str]
 URL_ENV = "TAGFAKE_URL"
 TOKEN_ENV = "TAGFAKE_ADMIN_TOKEN"
+PACKAGE = __name__.partition(".")[0]
 
 
 @dataclass
@@ -54,6 +55,25 @@ class TagfakeServer:
 
     def vendor_url(self, vendor: str) -> str:
         return self.admin.vendor_url(vendor)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _leave_tagfake_unrewritten(config)
+
+
+def _leave_tagfake_unrewritten(config: pytest.Config) -> None:
+    """pytest rewrites the asserts of every module of a distribution that registers a plugin,
+    so each tagfake module the server imports would be parsed, rewritten and compiled again on
+    the first session after an install (every session where bytecode cannot be written): a
+    cost of a fifth of a second or so, and tagfake's modules have no asserts of the users'
+    to explain. pytest offers no public way to take a name back; where its hook is not the
+    shape expected here, nothing changes and the modules are rewritten as before."""
+    hook = getattr(config.pluginmanager, "rewrite_hook", None)
+    marked = getattr(hook, "_must_rewrite", None)
+    cache = getattr(hook, "_marked_for_rewrite_cache", None)
+    if isinstance(marked, set) and isinstance(cache, dict) and PACKAGE in marked:
+        marked.discard(PACKAGE)
+        cache.clear()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
