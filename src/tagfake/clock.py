@@ -9,6 +9,8 @@ server tells the same time and sees a change made through any of them."""
 
 from __future__ import annotations
 
+import functools
+import math
 from datetime import UTC, datetime, timedelta
 
 from tagfake.state.harness import ClockState, ClockStore, MemoryClockStore
@@ -103,5 +105,11 @@ class Clock:
 
 
 def rfc3339(moment: datetime) -> str:
-    """`2025-01-15T10:30:00Z`: UTC, whole seconds, as the vendors' examples write it."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """`2025-01-15T10:30:00Z`: UTC, whole seconds, as the vendors' examples write it; each
+    second formatted once, however many answers and journal entries stamp it."""
+    return _rfc3339_second(math.floor(moment.timestamp()))
+
+
+@functools.lru_cache(maxsize=16)
+def _rfc3339_second(epoch_seconds: int) -> str:
+    return datetime.fromtimestamp(epoch_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

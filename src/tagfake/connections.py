@@ -8,7 +8,8 @@ headers are complete and an answer is under way; past that, a client that starte
 gets a bare 408 and the connection is closed (one that sent nothing is closed silently, as
 uvicorn closes idle ones). Bodies the app reads have their own bound, answered in the vendor's
 envelope (`pipeline/requests.py`). `limit_concurrency` caps the connections served at once.
-The protocol also writes each answer's headers with its body, in one write (`_HeldHeaders`)."""
+Each connection writes through `outbox.HeldWrites`: an answer's bytes leave in one write, with
+the other answers of the same turn of the event loop."""
 
 from __future__ import annotations
 
@@ -17,40 +18,9 @@ from typing import Any
 
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
+from tagfake.outbox import HeldWrites, outbox_for
+
 _TIMEOUT_ANSWER = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-
-
-class _HeldHeaders:
-    """The connection's transport, which holds an answer's status line and headers back until
-    its body is written, and writes both with one call: on loopback every write wakes the
-    client's thread, so two per answer cost twice. Interim answers (`100 Continue`) go at once;
-    anything held goes out before the connection closes and when the answer is complete."""
-
-    __slots__ = ("_held", "_transport")
-
-    def __init__(self, transport: Any) -> None:
-        self._transport = transport
-        self._held: bytes | None = None
-
-    def write(self, data: bytes) -> None:
-        if self._held is not None:
-            data, self._held = self._held + data, None
-        elif data.startswith(b"HTTP/1.1 ") and not data.startswith(b"HTTP/1.1 1"):
-            self._held = data
-            return
-        self._transport.write(data)
-
-    def flush(self) -> None:
-        if self._held is not None:
-            data, self._held = self._held, None
-            self._transport.write(data)
-
-    def close(self) -> None:
-        self.flush()
-        self._transport.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
 
 
 class _RequestDeadline:
@@ -63,8 +33,9 @@ class _RequestDeadline:
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)  # type: ignore[misc]
-        # Flow control keeps the real transport; request cycles write through the holder.
-        self.transport = _HeldHeaders(transport)
+        # Flow control keeps the real transport; request cycles write through the outbox.
+        loop: asyncio.AbstractEventLoop = getattr(self, "loop", None) or asyncio.get_event_loop()
+        self.transport = HeldWrites(transport, outbox_for(loop))
         self._arm()
 
     def data_received(self, data: bytes) -> None:
@@ -73,8 +44,6 @@ class _RequestDeadline:
 
     def on_response_complete(self) -> None:
         transport: Any = getattr(self, "transport", None)
-        if isinstance(transport, _HeldHeaders):
-            transport.flush()
         super().on_response_complete()  # type: ignore[misc]
         if transport is not None and not transport.is_closing():
             self._heard = False

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tagfake.admin.faults import FaultBook, Target
-from tagfake.admin.journal import Journal, JournalQuery
+from tagfake.admin.journal import Exchange, Journal, JournalQuery
 from tagfake.admin.ratelimit import RateLimiter
 from tagfake.clock import Clock
 from tagfake.state.harness import Harness, memory_harness
@@ -149,6 +149,77 @@ def test_journal_limit_is_the_newest_matches(pair: Pair) -> None:
     page = b.query(JournalQuery())
     assert (page["total"], page["dropped"]) == (4, 6)
     assert [e["status"] for e in page["entries"]] == [500, 501, 500, 501]
+
+
+def exchange(
+    request_body: bytes | None = b'{"name":"VIP"}', response_body: bytes = b"{}"
+) -> Exchange:
+    return Exchange(
+        moment=datetime(2026, 12, 2, 1, 2, 3, 456_000, tzinfo=UTC),
+        wall=1_796_000_000.123_456,
+        vendor="zapini",
+        tenant="acme",
+        operation_id="createTag",
+        method="POST",
+        path="/zapini/api/v1/tags",
+        query_string=b"api_key=s3cret&page=2",
+        status=201,
+        request_headers=[(b"authorization", b"Bearer sk_live"), (b"content-type", b"text/x")],
+        response_headers=[(b"content-type", b"application/json")],
+        violations=["createTag 201: 'id' is a required property"],
+        fault=None,
+        duration_ms=1.25,
+        worker=4242,
+        request_body=request_body,
+        response_body=response_body,
+        response_size=len(response_body),
+    )
+
+
+def test_a_served_request_reads_back_the_same_on_every_engine(pair: Pair) -> None:
+    """The memory journal makes the entry when it is read, the others when they store it:
+    what a reader gets is the same, credentials masked, bodies decoded."""
+    journal = Journal(10, pair[0].journal)
+    journal.record_exchange(exchange())
+    [got] = Journal(10, pair[1].journal).query(JournalQuery())["entries"]
+    got.pop("id")
+    assert got == {
+        "time": "2026-12-02T01:02:03Z",
+        "wall_time": 1_796_000_000.123,
+        "vendor": "zapini",
+        "tenant": "acme",
+        "operation_id": "createTag",
+        "method": "POST",
+        "path": "/zapini/api/v1/tags",
+        "query": "api_key=%2A%2A%2A&page=2",
+        "status": 201,
+        "request": {
+            "headers": {"authorization": "***", "content-type": "text/x"},
+            "body": {"name": "VIP"},
+        },
+        "response": {"headers": {"content-type": "application/json"}, "body": {}},
+        "violations": ["createTag 201: 'id' is a required property"],
+        "fault": None,
+        "duration_ms": 1.25,
+        "worker": 4242,
+    }
+
+
+def test_served_requests_keep_to_the_byte_bound_and_cut_big_bodies(pair: Pair) -> None:
+    journal = Journal(1000, pair[0].journal, max_bytes=160 * 1024, body_limit=16 * 1024)
+    big = b'"' + b"x" * 100_000 + b'"'
+    for _ in range(50):
+        journal.record_exchange(exchange(request_body=big, response_body=big[: 16 * 1024 + 1]))
+    page = journal.query(JournalQuery())
+    assert page["bytes"] <= 160 * 1024
+    assert 0 < page["total"] < 10
+    assert page["dropped"] == 50 - page["total"]
+    # Each entry holds its bodies cut to the limit, not the 100 kB request whole.
+    assert page["bytes"] / page["total"] < 3 * 16 * 1024
+    newest = page["entries"][-1]
+    assert newest["request"]["body_truncated"] is True
+    assert newest["request"]["body_bytes"] == len(big)
+    assert newest["request"]["body"] == big[: 16 * 1024].decode()
 
 
 # -- faults ---------------------------------------------------------------------------------

@@ -1,19 +1,21 @@
 """The request journal: every vendor request with its answer, bounded by entries and by bytes.
 
-Entries are kept encoded (their bodies as the bytes that were sent), so what the journal holds
-is what it counts: the newest entries fit in `max_bytes`, and a body over `body_limit` bytes is
-kept only up to that limit, marked `body_truncated` with its full size in `body_bytes`. Bodies
-are decoded when the journal is read, not while requests are served.
+A request is kept as the pipeline saw it (`Exchange`: references to its headers and bodies) and
+made into its entry when the journal is first read, or encoded at once by a store that persists
+it; bodies are kept as the bytes that were sent. What the journal holds is what it counts: the
+newest entries fit in `max_bytes`, and a body over `body_limit` bytes is kept only up to that
+limit, marked `body_truncated` with its full size in `body_bytes`. Bodies are decoded when the
+journal is read, not while requests are served.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
-import math
 import struct
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from tagfake.clock import rfc3339
@@ -73,7 +75,9 @@ class JournalQuery:
         )
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each of its fields through object.__setattr__, and one
+# is made for every request.
+@dataclass(slots=True)
 class Exchange:
     """One vendor request and its answer as the pipeline saw them: references to what it
     already holds (header lists as sent, bodies as read), made into an entry only on demand."""
@@ -102,7 +106,7 @@ class Exchange:
     def entry(self) -> dict[str, Any]:
         """The journal entry (JSON-able, without bodies), credentials masked."""
         entry: dict[str, Any] = {
-            "time": _stamp(self.moment),
+            "time": rfc3339(self.moment),
             "wall_time": round(self.wall, 3),
             "vendor": self.vendor,
             "tenant": self.tenant,
@@ -131,16 +135,6 @@ def _headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return out
 
 
-@functools.lru_cache(maxsize=8)
-def _second(epoch_s: int) -> str:
-    return rfc3339(datetime.fromtimestamp(epoch_s, UTC))
-
-
-def _stamp(moment: datetime) -> str:
-    """rfc3339(moment), formatted once per second of the clock rather than once per entry."""
-    return _second(math.floor(moment.timestamp()))
-
-
 def _encoded(
     entry: dict[str, Any], bodies: tuple[bytes, bytes], full: tuple[int, int], limit: int
 ) -> bytes:
@@ -153,6 +147,29 @@ def _encoded(
         kept.append(raw[:limit] if size > limit else raw)
     head = dumps({**entry, "_truncated": truncated})
     return _LENGTHS.pack(len(head), len(kept[0])) + head + kept[0] + kept[1]
+
+
+def _encoded_exchange(ex: Exchange, full: tuple[int, int], limit: int) -> bytes:
+    bodies = (ex.request_body or b"", ex.response_body)
+    return _encoded(ex.entry(), bodies, full, limit)
+
+
+# What an exchange holds beyond its bytes: the object, its clock reading, lists and strings;
+# and each header pair's tuple and two bytes objects.
+_EXCHANGE_OVERHEAD = 1024
+_PAIR_OVERHEAD = 130
+
+
+def _held(ex: Exchange) -> int:
+    """The memory an exchange kept for its entry holds, near enough for the journal's bound."""
+    pairs = (*ex.request_headers, *ex.response_headers)
+    return (
+        _EXCHANGE_OVERHEAD
+        + sum(len(k) + len(v) + _PAIR_OVERHEAD for k, v in pairs)
+        + len(ex.request_body or b"")
+        + len(ex.response_body)
+        + sum(len(v) for v in ex.violations)
+    )
 
 
 DEFAULT_BYTES = 64 * 1024 * 1024
@@ -206,8 +223,33 @@ class Journal:
         )
 
     def record_exchange(self, ex: Exchange) -> None:
-        """Keep a request the pipeline served."""
-        self.record(ex.entry(), ex.request_body, ex.response_body, response_size=ex.response_size)
+        """Keep a request the pipeline served. Its entry is made from the exchange when first
+        read, or by a store that persists it as it takes it: not while the request is answered
+        (an answer through `tagfake proxy`, which the proxy's report extends, is made now)."""
+        if ex.proxy is not None:
+            self.record(
+                ex.entry(), ex.request_body, ex.response_body, response_size=ex.response_size
+            )
+            return
+        limit = self.body_limit
+        request = ex.request_body or b""
+        full = (len(request), max(ex.response_size, len(ex.response_body)))
+        if len(request) > limit:  # held no longer than the journal would keep it
+            ex = dataclasses.replace(ex, request_body=request[:limit])
+        self.store.append(
+            JournalRecord(
+                ex.vendor,
+                ex.tenant,
+                ex.operation_id,
+                ex.method,
+                ex.path,
+                ex.status,
+                functools.partial(_encoded_exchange, ex, full, limit),
+                _held(ex),
+            ),
+            self.capacity,
+            self.max_bytes,
+        )
 
     def query(self, q: JournalQuery) -> dict[str, Any]:
         page = self.store.query(q.for_store())

@@ -211,21 +211,39 @@ class MemoryFaultStore:
 # -- journal --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class JournalRecord:
-    """One journaled request: what queries filter on, and the encoded entry (`admin.journal`)."""
+    """One journaled request: what queries filter on, and the encoded entry (`admin.journal`).
 
-    vendor: str
-    tenant: str | None
-    operation: str | None
-    method: str
-    path: str
-    status: int
-    blob: bytes
+    The entry may be given as a function that encodes it, with the bytes it holds until then:
+    the memory store keeps it so, and the entry is encoded when it is first read (stores that
+    persist entries encode them as they take them, off the event loop)."""
+
+    __slots__ = ("_blob", "method", "operation", "path", "size", "status", "tenant", "vendor")
+
+    def __init__(
+        self,
+        vendor: str,
+        tenant: str | None,
+        operation: str | None,
+        method: str,
+        path: str,
+        status: int,
+        blob: bytes | Callable[[], bytes],
+        size: int | None = None,
+    ) -> None:
+        self.vendor, self.tenant, self.operation = vendor, tenant, operation
+        self.method, self.path, self.status = method, path, status
+        self._blob = blob
+        #: What keeping it costs, fixed when it is made (what a store's byte bound counts).
+        self.size = len(blob) if isinstance(blob, bytes) else size or 0
 
     @property
-    def size(self) -> int:
-        return len(self.blob)
+    def blob(self) -> bytes:
+        blob = self._blob
+        if not isinstance(blob, bytes):
+            # Two readers may both encode it; they make the same bytes.
+            blob = self._blob = blob()
+        return blob
 
 
 @dataclass(frozen=True)

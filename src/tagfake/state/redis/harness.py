@@ -197,8 +197,9 @@ class RedisJournalStore:
     def append(self, record: JournalRecord, max_entries: int, max_bytes: int) -> None:
         r = record
         head = json.dumps([r.vendor, r.tenant, r.operation, r.method, r.path, r.status])
-        entry = head.encode() + b"\n" + r.blob
-        self._append(keys=self.k, args=[entry, r.size, max_entries, max_bytes])
+        blob = r.blob
+        entry = head.encode() + b"\n" + blob
+        self._append(keys=self.k, args=[entry, len(blob), max_entries, max_bytes])
 
     @guarded
     def query(self, f: JournalFilter) -> JournalPage:

@@ -155,6 +155,7 @@ class SqliteJournalStore:
 
     def append(self, record: JournalRecord, max_entries: int, max_bytes: int) -> None:
         r = record
+        blob = r.blob  # encoded before the write lock is taken
         shard = self._own()
         max_entries = max(1, max_entries // self.shares)
         max_bytes = max(1, max_bytes // self.shares)
@@ -166,11 +167,11 @@ class SqliteJournalStore:
             tx.execute(
                 "INSERT INTO journal(id, vendor, tenant, operation, method, path, status, bytes,"
                 " entry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*row, r.size, r.blob),
+                (*row, len(blob), blob),
             )
             shard.last_id = entry_id
             add_to_counter(tx, "entries", 1)
-            add_to_counter(tx, "bytes", r.size)
+            add_to_counter(tx, "bytes", len(blob))
             entries, size = counter(tx, "entries"), counter(tx, "bytes")
             if entries <= max_entries and size <= max_bytes:
                 return
