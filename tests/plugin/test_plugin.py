@@ -226,13 +226,42 @@ def test_nothing_starts_unless_a_fixture_is_used(pytester: pytest.Pytester) -> N
 
         def test_plain():
             assert "tagfake.testing.plugin" in sys.modules  # loaded...
-            assert "tagfake.app" not in sys.modules  # ...but nothing heavy imported
+            # ...but nothing else of tagfake's imported: no app, server, client or uvicorn.
+            assert sorted(m for m in sys.modules if m.startswith("tagfake")) == [
+                "tagfake", "tagfake.testing", "tagfake.testing.plugin"
+            ]
+            assert "uvicorn" not in sys.modules
             assert "connexion" not in sys.modules
             assert not [t for t in threading.enumerate() if t.name.startswith("tagfake")]
         """
     )
     result = pytester.runpytest_subprocess(*LEAN, timeout=120)
     result.assert_outcomes(passed=1)
+
+
+def test_tagfake_modules_are_not_assert_rewritten(pytester: pytest.Pytester) -> None:
+    # pytest marks every module of a plugin's distribution for assert rewriting; tagfake takes
+    # its own back (they hold none of the users' asserts), while the users' tests keep theirs.
+    pytester.makepyfile(
+        test_rewrite="""
+        import sys
+
+        def loader_of(name):
+            return type(sys.modules[name].__loader__).__name__
+
+        def test_server_modules(tagfake):
+            assert loader_of("tagfake.app") != "AssertionRewritingHook"
+            assert loader_of("tagfake.testing.server") != "AssertionRewritingHook"
+            assert loader_of(__name__) == "AssertionRewritingHook"
+
+        def test_users_asserts_still_explained():
+            tags = ["vip"]
+            assert tags == ["support"]
+        """
+    )
+    result = pytester.runpytest_subprocess(*LEAN, timeout=120)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*At index 0 diff: 'vip' != 'support'*"])
 
 
 def test_help_lists_the_options(pytester: pytest.Pytester) -> None:

@@ -26,15 +26,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tagfake.testing.client import AdminClient, AdminError
-
 if TYPE_CHECKING:
     from tagfake.settings import Settings
+    from tagfake.testing.client import AdminClient
     from tagfake.testing.server import ThreadedServer
 
 VendorUrl = Callable[[str], str]
 URL_ENV = "TAGFAKE_URL"
 TOKEN_ENV = "TAGFAKE_ADMIN_TOKEN"
+PACKAGE = __name__.partition(".")[0]
 
 
 @dataclass
@@ -55,6 +55,25 @@ class TagfakeServer:
 
     def vendor_url(self, vendor: str) -> str:
         return self.admin.vendor_url(vendor)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _leave_tagfake_unrewritten(config)
+
+
+def _leave_tagfake_unrewritten(config: pytest.Config) -> None:
+    """pytest rewrites the asserts of every module of a distribution that registers a plugin,
+    so each tagfake module the server imports would be parsed, rewritten and compiled again on
+    the first session after an install (every session where bytecode cannot be written): a
+    cost of a fifth of a second or so, and tagfake's modules have no asserts of the users'
+    to explain. pytest offers no public way to take a name back; where its hook is not the
+    shape expected here, nothing changes and the modules are rewritten as before."""
+    hook = getattr(config.pluginmanager, "rewrite_hook", None)
+    marked = getattr(hook, "_must_rewrite", None)
+    cache = getattr(hook, "_marked_for_rewrite_cache", None)
+    if isinstance(marked, set) and isinstance(cache, dict) and PACKAGE in marked:
+        marked.discard(PACKAGE)
+        cache.clear()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -110,6 +129,8 @@ def _token(config: pytest.Config) -> str | None:
 
 def _wait_healthy(admin: AdminClient, timeout: float) -> dict[str, str]:
     """A container may still be starting: ask its health for a while."""
+    from tagfake.testing.client import AdminError
+
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -132,6 +153,10 @@ def tagfake_settings(pytestconfig: pytest.Config) -> Settings:
 
 @pytest.fixture(scope="session")
 def tagfake_server(request: pytest.FixtureRequest) -> Iterator[TagfakeServer]:
+    # The client (urllib, http.client) is imported here, not with the plugin: a session that
+    # never asks for a fixture pays nothing for it.
+    from tagfake.testing.client import AdminClient, AdminError
+
     url = _external_url(request.config)
     if url is not None:
         token = _token(request.config)
@@ -163,6 +188,8 @@ def tagfake_server(request: pytest.FixtureRequest) -> Iterator[TagfakeServer]:
 
 @pytest.fixture
 def tagfake(tagfake_server: TagfakeServer) -> Iterator[AdminClient]:
+    from tagfake.testing.client import AdminClient
+
     admin = AdminClient(
         tagfake_server.url, vendors=tagfake_server.vendors, token=tagfake_server.token
     )
