@@ -1,6 +1,6 @@
 """Where a request's time goes: py-spy samples `tagfake serve` under wrk load, and the report
 groups the samples by the layer they were taken in (leaf frame) and lists the frames with the
-largest inclusive share.
+largest inclusive share and the largest own share (samples taken in the frame itself).
 
     .venv/bin/python -m bench.pyspy                  # both scenarios, 7 s of samples each
     .venv/bin/python -m bench.pyspy --scenarios put --top 30
@@ -54,6 +54,7 @@ def layer_of(frame: str) -> str:
 
 def summarize(raw: Path, top: int) -> str:
     inclusive: collections.Counter[str] = collections.Counter()
+    own: collections.Counter[str] = collections.Counter()
     layers: collections.Counter[str] = collections.Counter()
     total = 0
     for line in raw.read_text().splitlines():
@@ -66,6 +67,7 @@ def summarize(raw: Path, top: int) -> str:
         for frame in set(frames):
             inclusive[frame] += n
         layers[layer_of(frames[-1])] += n
+        own[frames[-1]] += n
     if not total:
         return "no samples"
     out = [f"{total} samples", "", "| layer (leaf frame) | share |", "|---|---|"]
@@ -76,6 +78,9 @@ def summarize(raw: Path, top: int) -> str:
         for frame, n in inclusive.most_common(top)
         if n < total
     ]
+    # A frame's own time: the samples taken in it, native calls it made included (a write).
+    out += ["", "| frame (own time) | share |", "|---|---|"]
+    out += [f"| `{frame[:110]}` | {n / total:.1%} |" for frame, n in own.most_common(top)]
     return "\n".join(out)
 
 

@@ -81,11 +81,37 @@ class BodyTooSlow(Exception):
 async def read_body(receive: Receive, limit: int, timeout: float | None = None) -> bytes:
     """The whole body (chunked or not), refusing more than `limit` bytes or, with `timeout`,
     a body that has not arrived whole within that many seconds."""
+    if timeout is None:
+        return await _read_all(receive, limit)
+    # asyncio.timeout() asks for the running loop three times, and each ask is a getpid()
+    # system call: a cost that showed in every request with a body. One ask here, then the
+    # same deadline: the task cancelled when it passes, that one cancellation turned into
+    # BodyTooSlow, any other left to propagate.
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task(loop)
+    if task is None:  # not inside a task: nothing to cancel, the stdlib way
+        try:
+            async with asyncio.timeout(timeout):
+                return await _read_all(receive, limit)
+        except TimeoutError:
+            raise BodyTooSlow from None
+    already = task.cancelling()
+    passed = False
+
+    def expire() -> None:
+        nonlocal passed
+        passed = True
+        task.cancel()
+
+    deadline = loop.call_later(timeout, expire)
     try:
-        async with asyncio.timeout(timeout):
-            return await _read_all(receive, limit)
-    except TimeoutError:
-        raise BodyTooSlow from None
+        return await _read_all(receive, limit)
+    except asyncio.CancelledError:
+        if passed and task.uncancel() <= already:
+            raise BodyTooSlow from None
+        raise
+    finally:
+        deadline.cancel()
 
 
 async def _read_all(receive: Receive, limit: int) -> bytes:
