@@ -34,8 +34,7 @@ class _RequestDeadline:
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)  # type: ignore[misc]
         # Flow control keeps the real transport; request cycles write through the outbox.
-        loop: asyncio.AbstractEventLoop = getattr(self, "loop", None) or asyncio.get_event_loop()
-        self.transport = HeldWrites(transport, outbox_for(loop))
+        self.transport = HeldWrites(transport, outbox_for(self._loop()))
         self._arm()
 
     def data_received(self, data: bytes) -> None:
@@ -55,8 +54,11 @@ class _RequestDeadline:
 
     def _arm(self) -> None:
         self._disarm()
+        self._deadline = self._loop().call_later(self.timeout, self._expired)
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
         loop: asyncio.AbstractEventLoop = getattr(self, "loop", None) or asyncio.get_event_loop()
-        self._deadline = loop.call_later(self.timeout, self._expired)
+        return loop
 
     def _disarm(self) -> None:
         if self._deadline is not None:

@@ -15,7 +15,7 @@ from tagfake.admin.faults import FaultBook, Target
 from tagfake.admin.journal import Exchange, Journal, JournalQuery
 from tagfake.admin.ratelimit import RateLimiter
 from tagfake.clock import Clock
-from tagfake.state.harness import Harness, memory_harness
+from tagfake.state.harness import Harness, JournalRecord, memory_harness
 from tagfake.state.redis.conn import Keys, Locks, RedisOptions, connect
 from tagfake.state.redis.harness import redis_harness
 from tagfake.state.sqlite.db import Database, open_database
@@ -301,3 +301,10 @@ def test_rate_windows_count_every_workers_requests(pair: Pair) -> None:
     assert other.hit("zapini", "other-tok", limit, now) == 0
     other.set_enabled(True)  # switching starts every window afresh
     assert [one.hit("zapini", "tok", limit, now) for _ in range(3)] == [0, 0, 0]
+
+
+def test_a_record_encoded_on_read_cannot_slip_past_the_byte_bound() -> None:
+    with pytest.raises(TypeError):
+        JournalRecord("zapini", "acme", "listTags", "GET", "/tags", 200, lambda: b"{}")
+    lazy = JournalRecord("zapini", "acme", "listTags", "GET", "/tags", 200, lambda: b"{}", 500)
+    assert (lazy.size, lazy.blob) == (500, b"{}")

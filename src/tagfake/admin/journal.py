@@ -149,6 +149,12 @@ def _encoded(
     return _LENGTHS.pack(len(head), len(kept[0])) + head + kept[0] + kept[1]
 
 
+def _full_sizes(request: bytes, response: bytes, response_size: int | None) -> tuple[int, int]:
+    """Both bodies' whole sizes: a streamed answer may be kept only from its start."""
+    whole = len(response) if response_size is None else max(response_size, len(response))
+    return len(request), whole
+
+
 def _encoded_exchange(ex: Exchange, full: tuple[int, int], limit: int) -> bytes:
     bodies = (ex.request_body or b"", ex.response_body)
     return _encoded(ex.entry(), bodies, full, limit)
@@ -204,10 +210,8 @@ class Journal:
 
         `response_size`: the whole answer's size, when `response_body` is only its start."""
         request, response = request_body or b"", response_body or b""
-        full = (len(request), len(response) if response_size is None else response_size)
-        blob = _encoded(
-            entry, (request, response), (full[0], max(full[1], len(response))), self.body_limit
-        )
+        full = _full_sizes(request, response, response_size)
+        blob = _encoded(entry, (request, response), full, self.body_limit)
         self.store.append(
             JournalRecord(
                 vendor=entry["vendor"],
@@ -233,7 +237,7 @@ class Journal:
             return
         limit = self.body_limit
         request = ex.request_body or b""
-        full = (len(request), max(ex.response_size, len(ex.response_body)))
+        full = _full_sizes(request, ex.response_body, ex.response_size)
         if len(request) > limit:  # held no longer than the journal would keep it
             ex = dataclasses.replace(ex, request_body=request[:limit])
         self.store.append(

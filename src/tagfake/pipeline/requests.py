@@ -70,8 +70,7 @@ def parse_json(raw: bytes, max_depth: int) -> Any:
         except orjson.JSONDecodeError:
             pass
         else:
-            if _nesting_bound(raw) > max_depth and depth_exceeds(fast, max_depth):
-                raise BadRequest(f"The JSON body is nested deeper than {max_depth} levels.")
+            _refuse_deeper_than(max_depth, raw, fast)
             return fast
     return parse_json_stdlib(raw, max_depth)
 
@@ -85,11 +84,10 @@ def parse_json_stdlib(raw: bytes, max_depth: int) -> Any:
     try:
         doc = json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
     except RecursionError:
-        raise BadRequest(f"The JSON body is nested deeper than {max_depth} levels.") from None
+        raise _too_deep(max_depth) from None
     except ValueError:
         raise BadRequest("The request body is not valid JSON.") from None
-    if _nesting_bound(raw) > max_depth and depth_exceeds(doc, max_depth):
-        raise BadRequest(f"The JSON body is nested deeper than {max_depth} levels.")
+    _refuse_deeper_than(max_depth, raw, doc)
     # Strict UTF-8 decoding already refused encoded surrogates, so only `\uD800`-`\uDFFF`
     # escapes can bring one in; most bodies have none and skip the walk.
     if _SURROGATE_ESCAPE.search(text) and has_lone_surrogate(doc):
@@ -97,9 +95,14 @@ def parse_json_stdlib(raw: bytes, max_depth: int) -> Any:
     return doc
 
 
-def _nesting_bound(raw: bytes) -> int:
-    """No document nests deeper than it has brackets opening: most bodies skip the walk."""
-    return raw.count(b"[") + raw.count(b"{")
+def _refuse_deeper_than(max_depth: int, raw: bytes, doc: Any) -> None:
+    # No document nests deeper than it has brackets opening: most bodies skip the walk.
+    if raw.count(b"[") + raw.count(b"{") > max_depth and depth_exceeds(doc, max_depth):
+        raise _too_deep(max_depth)
+
+
+def _too_deep(max_depth: int) -> BadRequest:
+    return BadRequest(f"The JSON body is nested deeper than {max_depth} levels.")
 
 
 def depth_exceeds(doc: Any, limit: int) -> bool:

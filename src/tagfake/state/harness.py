@@ -234,8 +234,12 @@ class JournalRecord:
         self.vendor, self.tenant, self.operation = vendor, tenant, operation
         self.method, self.path, self.status = method, path, status
         self._blob = blob
+        if isinstance(blob, bytes):
+            size = len(blob)
+        elif size is None:  # else it would slip past every byte bound
+            raise TypeError("a journal record encoded on read needs the size it holds")
         #: What keeping it costs, fixed when it is made (what a store's byte bound counts).
-        self.size = len(blob) if isinstance(blob, bytes) else size or 0
+        self.size = size
 
     @property
     def blob(self) -> bytes:
