@@ -531,6 +531,32 @@ def test_seeded_uuids_repeat_and_restart_on_reseed(engine: Store) -> None:
     assert all(len(u) == 36 and u[14] == "4" for u in first)
 
 
+def test_uuids_a_failed_transaction_drew_come_again_in_order(engine: Store) -> None:
+    engine.reseed(11)
+    expected = [engine.new_uuid() for _ in range(160)]
+    engine.reseed(11)
+    with engine.transaction(VENDOR, T) as w:
+        kept = [w.new_uuid() for _ in range(30)]
+    for spent in (1, 70, 130):  # within what was drawn ahead, and well past it
+        with pytest.raises(Boom), engine.transaction(VENDOR, T) as w:
+            assert [w.new_uuid() for _ in range(spent)] == expected[30 : 30 + spent]
+            raise Boom
+    rest = [engine.new_uuid() for _ in range(130)]
+    assert kept + rest == expected
+
+
+def test_a_snapshot_taken_after_many_draws_goes_on_with_the_next_id(engine: Store) -> None:
+    engine.reseed(5)
+    ids = [engine.new_uuid() for _ in range(200)]
+    engine.reseed(5)
+    for _ in range(97):
+        engine.new_uuid()
+    snap = engine.snapshot()
+    engine.new_uuid()
+    engine.restore(snap)
+    assert [engine.new_uuid() for _ in range(103)] == ids[97:]
+
+
 def test_a_snapshot_restores_data_indexes_credentials_counters_and_ids(engine: Store) -> None:
     engine.put_tenant(VENDOR, T, namespace(), ["tok"])
     engine.next_int(VENDOR, "tag")

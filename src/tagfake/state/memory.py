@@ -17,9 +17,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from tagfake.state.memory_table import Unlogged
-from tagfake.state.memory_tenant import TenantData, View, Writer, uuid4
+from tagfake.state.memory_tenant import TenantData, View, Writer
 from tagfake.state.model import Namespace
 from tagfake.state.store import Layout
+from tagfake.state.uuid_draws import UuidDraws
 
 SNAPSHOT_FORMAT = "tagfake-state/1"
 
@@ -35,7 +36,7 @@ class MemoryStore:
         self._creds_of: dict[tuple[str, str], list[str]] = {}  # (vendor, tenant) -> credentials
         #: The id counters and the UUID source; the tenants' writers draw from them.
         self.counters: dict[str, int] = {}
-        self.rng = random.Random(seed)
+        self.uuids = UuidDraws(random.Random(seed))
         self._revision = 0
 
     def declare(self, vendor: str, layout: Layout) -> None:
@@ -147,11 +148,11 @@ class MemoryStore:
 
     def new_uuid(self) -> str:
         with self._lock:
-            return uuid4(self.rng)
+            return self.uuids.draw()
 
     def reseed(self, seed: int | None) -> None:
         with self._lock:
-            self.rng = random.Random(seed)
+            self.uuids = UuidDraws(random.Random(seed))
 
     @property
     def revision(self) -> int:
@@ -168,7 +169,7 @@ class MemoryStore:
                 "format": SNAPSHOT_FORMAT,
                 "revision": self._revision,
                 "counters": dict(self.counters),
-                "rng": _encode_rng(self.rng),
+                "rng": _encode_rng(self.uuids),
                 "namespaces": [
                     {
                         "vendor": v,
@@ -198,15 +199,15 @@ class MemoryStore:
             self._creds_of = creds_of
             self._creds = {(v, c): t for (v, t), cs in creds_of.items() for c in cs}
             self.counters = {str(k): int(v) for k, v in doc["counters"].items()}
-            self.rng = _decode_rng(doc.get("rng"))
+            self.uuids = UuidDraws(_decode_rng(doc.get("rng")))
             self._revision += 1
 
     def close(self) -> None:
         return None
 
 
-def _encode_rng(rng: random.Random) -> list[Any]:
-    version, state, gauss = rng.getstate()
+def _encode_rng(uuids: UuidDraws) -> list[Any]:
+    version, state, gauss = uuids.state()
     return [version, list(state), gauss]
 
 

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import random
-import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -180,12 +178,12 @@ class Writer(View):
         return counters[name]
 
     def new_uuid(self) -> str:
-        rng = self._store.rng
-        if not self._drew:  # a rollback goes back to the state before the first draw
+        uuids = self._store.uuids
+        if not self._drew:  # a rollback goes back to where the first draw was made
             self._drew = True
-            state = rng.getstate()
-            self._undo.append(lambda: rng.setstate(state))
-        return uuid4(rng)
+            at = uuids.position()
+            self._undo.append(lambda: uuids.rewind(at))
+        return uuids.draw()
 
     # -- tags
     def put_tag(self, key: str, record: Record) -> None:
@@ -321,7 +319,3 @@ def _first(items: dict[str, Any], limit: int | None) -> list[str]:
             break
         out.append(key)
     return out
-
-
-def uuid4(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
