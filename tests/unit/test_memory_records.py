@@ -27,6 +27,7 @@ def test_a_nested_record_comes_back_equal_and_independent() -> None:
     assert first == _lead()
     first["metadata"]["seats"][2]["deep"].append("changed by a reader")
     first["metadata"]["plan"] = "free"
+    first["email"] = "set by a reader"
     assert unpack(kept) == _lead()
 
 

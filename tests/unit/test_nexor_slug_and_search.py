@@ -50,6 +50,12 @@ def test_slugify_name_without_letter_or_digit_is_empty(name: str) -> None:
     assert slugify(name) == ""
 
 
+def test_slugify_long_and_repeated_names_follow_the_same_rule() -> None:
+    long = "Über Größe! " * 40  # past the names whose slugs are kept
+    assert slugify(long) == "-".join(["uber-grosse"] * 40)
+    assert [slugify("Hot Lead") for _ in range(3)] == ["hot-lead"] * 3
+
+
 def test_slugify_names_differing_in_case_and_punctuation_share_a_slug() -> None:
     assert slugify("VIP") == slugify("vip") == slugify(" Vip! ")
 

@@ -1,8 +1,9 @@
 """How the memory store keeps records so that none it hands out aliases a stored one.
 
 A record of plain values is kept as its own dict and copied in and out (a shallow copy is a
-fast C loop); a record holding containers (a lead's metadata) is kept as `(NESTED, record)`
-and copied deeply both ways, so changing an answer never changes the store. Records hold JSON
+fast C loop); a record holding containers (a lead's metadata) is kept with the names of the
+fields that hold them, and those fields are copied deeply both ways (the rest shallowly), so
+changing an answer never changes the store. Records hold JSON
 values, so the deep copy walks dicts and lists alone (`copy.deepcopy`'s memo and dispatch cost
 several times more); any other mutable container still goes through `copy.deepcopy`.
 """
@@ -14,10 +15,8 @@ from typing import Any
 
 from tagfake.state.model import Record
 
-NESTED = object()
-
-#: A record (plain values), or (NESTED, record) when some value is a container.
-Packed = Record | tuple[Any, Record]
+#: A record (plain values), or (record, the fields holding containers).
+Packed = Record | tuple[Record, tuple[str, ...]]
 
 
 _IMMUTABLE = (str, int, float, bool, type(None), bytes)
@@ -36,15 +35,21 @@ def copy_json(value: Any) -> Any:
 
 
 def pack(record: Record) -> Packed:
-    for value in record.values():
-        if isinstance(value, dict | list):
-            return (NESTED, copy_json(record))
-    return dict(record)
+    kept = dict(record)
+    nested = tuple(k for k, v in kept.items() if isinstance(v, dict | list))
+    if not nested:
+        return kept
+    for name in nested:
+        kept[name] = copy_json(kept[name])
+    return kept, nested
 
 
 def unpack(packed: Packed) -> Record:
     if type(packed) is dict:
         return dict(packed)
     assert isinstance(packed, tuple)
-    copied: Record = copy_json(packed[1])
+    kept, nested = packed
+    copied = dict(kept)
+    for name in nested:
+        copied[name] = copy_json(copied[name])
     return copied
