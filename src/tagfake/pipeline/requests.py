@@ -159,7 +159,11 @@ def _as_checked(scope: Scope, has_json: bool) -> Scope:
     body checked here, or none. Handlers take the checked body (`call.body`); connexion below
     still reads form data for a form media type on any operation, and must find nothing to
     parse. The outer stages (the journal) keep the headers as sent."""
-    headers = [(k, v) for k, v in scope.get("headers", []) if bytes(k).lower() != b"content-type"]
+    sent = scope.get("headers", [])
+    types = [v for k, v in sent if bytes(k).lower() == b"content-type"]
+    if types == ([b"application/json"] if has_json else []):
+        return scope  # already so: most requests, and no copy of the scope for them
+    headers = [(k, v) for k, v in sent if bytes(k).lower() != b"content-type"]
     if has_json:
         headers.append((b"content-type", b"application/json"))
     return {**scope, "headers": headers}
