@@ -5,6 +5,7 @@ tenant holds `--until` tags.
 
     .venv/bin/python bench/create_segments.py                     # 0 → 50k, 3 s segments
     .venv/bin/python bench/create_segments.py --until 10000 --segment 2 --no-write
+    .venv/bin/python bench/create_segments.py --pinned --segment 1   # per core: server, wrk apart
 
 Per segment: the tags in the tenant when it started, req/s, the server's CPU seconds (so the
 rate per server CPU-second, which a busy machine disturbs less than req/s), wrk's latency
@@ -64,6 +65,11 @@ end
 """
 
 
+def on_cpus(cpus: frozenset[int] | None) -> Any:
+    """A preexec_fn pinning the child to `cpus` (None: left where it is)."""
+    return None if cpus is None else (lambda: os.sched_setaffinity(0, cpus))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -114,8 +120,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     serve = [str(Path(sys.executable).parent / "tagfake"), "serve", "--port", str(port)]
+    server_cpus = load_cpus = None
+    if args.pinned:
+        server_core, load_core, *_ = sorted(os.sched_getaffinity(0))
+        server_cpus, load_cpus = frozenset({server_core}), frozenset({load_core})
     with open(work / "serve.log", "wb") as log:
-        proc = subprocess.Popen(serve, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            serve,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=on_cpus(server_cpus),  # noqa: PLW1509 (the bench starts no threads)
+        )
     segments: list[dict[str, Any]] = []
     try:
         wait_ready(base, proc)
@@ -129,7 +144,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 str(seg),
             ]  # fmt: skip
             out = subprocess.run(
-                argv, capture_output=True, text=True, check=False, timeout=args.segment + 60
+                argv,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=args.segment + 60,
+                preexec_fn=on_cpus(load_cpus),
             ).stdout
             line = next((x for x in out.splitlines() if x.startswith("WRKJSON ")), None)
             if line is None:
@@ -164,6 +184,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "load_before": " ".join(f"{x:.1f}" for x in os.getloadavg()),
         "wrk": f"-t{args.threads} -c{args.connections}, {args.segment} s per segment",
+        "pinned": (
+            f"server on core {sorted(server_cpus)[0]}, wrk on core {sorted(load_cpus)[0]}"
+            if server_cpus and load_cpus
+            else None
+        ),
         "tags_at_end": counted,
         "tags_expected": tags,
         "segments": segments,
@@ -173,7 +198,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def render(doc: dict[str, Any]) -> str:
     lines = [
         f"Zapini creates under wrk ({doc['wrk']}), one `tagfake serve` worker on the memory "
-        f"store, {doc['taken_at']} on {doc['machine']}, load average {doc['load_before']} "
+        f"store{'; ' + doc['pinned'] if doc.get('pinned') else ''}, "
+        f"{doc['taken_at']} on {doc['machine']}, load average {doc['load_before']} "
         f"before the run. Tags at the end: {doc['tags_at_end']:,} (201s counted: "
         f"{doc['tags_expected']:,}).",
         "",
@@ -195,10 +221,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--until", type=int, default=50_000, help="stop at this many tags (50000)")
     p.add_argument("--segment", type=int, default=3, help="seconds per wrk run (3)")
     p.add_argument("--max-segments", type=int, default=200)
-    p.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
+    p.add_argument("--threads", type=int, default=None, help="wrk threads (2; --pinned: 1)")
+    p.add_argument(
+        "--pinned", action="store_true", help="server on one core, wrk on another: per core"
+    )
     p.add_argument("--connections", type=int, default=32, help="wrk connections (32)")
     p.add_argument("--no-write", action="store_true")
     args = p.parse_args(argv)
+    if args.threads is None:
+        args.threads = 1 if args.pinned else 2
+    if args.pinned and len(os.sched_getaffinity(0)) < 2:
+        p.error("--pinned needs two cores")
     doc = run(args)
     text = render(doc)
     print(text)
