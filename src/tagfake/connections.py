@@ -18,7 +18,9 @@ from typing import Any
 
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
+from tagfake.deadlines import Deadlines, deadlines_for
 from tagfake.outbox import HeldWrites, outbox_for
+from tagfake.pipeline.http import LOOP_KEY
 
 _TIMEOUT_ANSWER = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
 
@@ -28,7 +30,8 @@ class _RequestDeadline:
     `loop` and call `on_response_complete`)."""
 
     timeout: float = 5.0
-    _deadline: asyncio.TimerHandle | None = None
+    _deadline: int | None = None
+    _deadlines: Deadlines | None = None
     _heard: bool = False
 
     def connection_made(self, transport: Any) -> None:
@@ -36,6 +39,14 @@ class _RequestDeadline:
         # Flow control keeps the real transport; request cycles write through the outbox.
         self.transport = HeldWrites(transport, outbox_for(self._loop()))
         self._arm()
+
+    def on_message_begin(self) -> None:
+        # httptools' hook (h11 has none): the request's scope is made here. It carries the
+        # loop, so that the app need not ask for it (a system call each time).
+        super().on_message_begin()  # type: ignore[misc]
+        scope: Any = getattr(self, "scope", None)
+        if scope is not None:
+            scope[LOOP_KEY] = self._loop()
 
     def data_received(self, data: bytes) -> None:
         self._heard = True
@@ -54,15 +65,17 @@ class _RequestDeadline:
 
     def _arm(self) -> None:
         self._disarm()
-        self._deadline = self._loop().call_later(self.timeout, self._expired)
+        if self._deadlines is None:
+            self._deadlines = deadlines_for(self._loop(), self.timeout)
+        self._deadline = self._deadlines.start(self._expired)
 
     def _loop(self) -> asyncio.AbstractEventLoop:
         loop: asyncio.AbstractEventLoop = getattr(self, "loop", None) or asyncio.get_event_loop()
         return loop
 
     def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
+        if self._deadline is not None and self._deadlines is not None:
+            self._deadlines.stop(self._deadline)
             self._deadline = None
 
     def _expired(self) -> None:

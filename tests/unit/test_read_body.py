@@ -8,7 +8,9 @@ import asyncio
 from typing import Any
 
 import pytest
+import uvloop
 
+from tagfake.deadlines import deadlines_for
 from tagfake.pipeline.http import BodyTooLarge, BodyTooSlow, Message, read_body
 
 
@@ -61,3 +63,28 @@ def test_a_cancellation_from_outside_still_cancels() -> None:
             await reading
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("loop_factory", [asyncio.new_event_loop, uvloop.new_event_loop])
+def test_among_many_bodies_only_the_stalled_one_is_too_slow(loop_factory: Any) -> None:
+    async def scenario() -> tuple[list[Any], int]:
+        loop = asyncio.get_running_loop()
+        reads = [  # half told the loop, as `tagfake serve` tells it, half asking for it
+            read_body(
+                _chunks(b"{", then_stall=True) if i == 7 else _chunks(b"{}"),
+                100,
+                0.05,
+                loop if i % 2 else None,
+            )
+            for i in range(40)
+        ]
+        got = await asyncio.gather(*reads, return_exceptions=True)
+        return got, len(deadlines_for(loop, 0.05))
+
+    loop = loop_factory()
+    try:
+        got, pending = loop.run_until_complete(scenario())
+    finally:
+        loop.close()
+    assert [type(g) for g in got] == [bytes] * 7 + [BodyTooSlow] + [bytes] * 32
+    assert pending == 0  # every read took its deadline back

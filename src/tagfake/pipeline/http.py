@@ -9,6 +9,8 @@ from typing import Any
 
 import orjson
 
+from tagfake.deadlines import deadlines_for
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -78,16 +80,29 @@ class BodyTooSlow(Exception):
     pass
 
 
-async def read_body(receive: Receive, limit: int, timeout: float | None = None) -> bytes:
+#: Scope key: the event loop that runs the request, where `tagfake serve` tells it (see
+#: `read_body`).
+LOOP_KEY = "tagfake.loop"
+
+
+async def read_body(
+    receive: Receive,
+    limit: int,
+    timeout: float | None = None,
+    loop: asyncio.AbstractEventLoop | None = None,
+) -> bytes:
     """The whole body (chunked or not), refusing more than `limit` bytes or, with `timeout`,
-    a body that has not arrived whole within that many seconds."""
+    a body that has not arrived whole within that many seconds. `loop`: the running loop,
+    when the caller knows it."""
     if timeout is None:
         return await _read_all(receive, limit)
-    # asyncio.timeout() asks for the running loop three times, and each ask is a getpid()
-    # system call: a cost that showed in every request with a body. One ask here, then the
-    # same deadline: the task cancelled when it passes, that one cancellation turned into
+    # asyncio.timeout() asks for the running loop three times and sets a loop timer: costs
+    # that showed in every request with a body (each ask is a getpid() system call, ~6 % of
+    # a sync's CPU under load on this VM). The loop as the server gave it (else asked once)
+    # and a deadline on the loop's shared timer (`tagfake.deadlines`), with the same effect:
+    # the task cancelled when the deadline passes, that one cancellation turned into
     # BodyTooSlow, any other left to propagate.
-    loop = asyncio.get_running_loop()
+    loop = loop or asyncio.get_running_loop()
     task = asyncio.current_task(loop)
     if task is None:  # not inside a task: nothing to cancel, the stdlib way
         try:
@@ -103,7 +118,8 @@ async def read_body(receive: Receive, limit: int, timeout: float | None = None) 
         passed = True
         task.cancel()
 
-    deadline = loop.call_later(timeout, expire)
+    deadlines = deadlines_for(loop, timeout)
+    deadline = deadlines.start(expire)
     try:
         return await _read_all(receive, limit)
     except asyncio.CancelledError:
@@ -111,7 +127,7 @@ async def read_body(receive: Receive, limit: int, timeout: float | None = None) 
             raise BodyTooSlow from None
         raise
     finally:
-        deadline.cancel()
+        deadlines.stop(deadline)
 
 
 async def _read_all(receive: Receive, limit: int) -> bytes:

@@ -24,6 +24,7 @@ from tagfake.errors import (
 )
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import (
+    LOOP_KEY,
     ASGIApp,
     BodyTooLarge,
     BodyTooSlow,
@@ -147,7 +148,7 @@ async def read_request_body(scope: Scope, receive: Receive, limit: int, timeout:
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(limit)
     try:
-        return await read_body(receive, limit, timeout)
+        return await read_body(receive, limit, timeout, scope.get(LOOP_KEY))
     except BodyTooLarge:
         raise PayloadTooLarge(limit) from None
     except BodyTooSlow:
