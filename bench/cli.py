@@ -15,12 +15,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench import RESULTS_DIR, ROOT
+from bench import ROOT
 from bench.machine import git_revision, machine, source_fingerprint, versions
 from bench.measure import Options, measure_all
 from bench.peers import NPM_INSTALL, PEERS
 from bench.procs import IDLE_SHARE, WARMUP_S, wait_for_idle
-from bench.report import markdown
+from bench.report import markdown, write_results
 from bench.scenarios import SCENARIOS
 from bench.targets import BASELINE, TARGETS, Tools, Workdir, capture_canned, check_tools
 
@@ -241,11 +241,7 @@ def run(args: argparse.Namespace, targets: list[str], tools: Tools, opts: Option
     print()
     print(text)
     if not args.no_write:
-        RESULTS_DIR.mkdir(exist_ok=True)
-        stem = started.strftime("%Y-%m-%d") + ("-quick" if args.quick else "")
-        (RESULTS_DIR / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
-        (RESULTS_DIR / f"{stem}.md").write_text(text)
-        print(f"wrote bench/results/{stem}.json and .md")
+        write_results(started.strftime("%Y-%m-%d") + ("-quick" if args.quick else ""), report, text)
     if not measured:
         return 3
     return 1 if failed else 0

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import json
 import os
 import statistics
 import tempfile
@@ -30,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import RESULTS_DIR
 from bench.machine import git_revision, machine
 from bench.procs import machine_busy_s, own_cpu_s, tree_cpu_s
+from bench.report import write_results
 from bench.scenarios import SCENARIOS, Scenario
 from bench.targets import (
     BASELINE,
@@ -198,10 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     text = render(doc)
     print(text)
     if not args.no_write:
-        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        stem = RESULTS_DIR / f"paired-{dt.datetime.now(dt.UTC):%Y-%m-%d}"
-        stem.with_suffix(".json").write_text(json.dumps(doc, indent=2) + "\n")
-        stem.with_suffix(".md").write_text(text)
+        write_results(f"paired-{dt.datetime.now(dt.UTC):%Y-%m-%d}", doc, text)
     return 0
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 from typing import Any
 
+from bench import RESULTS_DIR
 from bench.targets import BASELINE, TIMES
 
 
@@ -234,3 +236,11 @@ def markdown(report: dict[str, Any]) -> str:
 
 
 # --------------------------------------------------------------------------- main
+
+
+def write_results(stem: str, doc: dict[str, Any], text: str) -> None:
+    """bench/results/<stem>.json (the raw figures) and .md (their report)."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / f"{stem}.json").write_text(json.dumps(doc, indent=2) + "\n")
+    (RESULTS_DIR / f"{stem}.md").write_text(text)
+    print(f"wrote bench/results/{stem}.json and .md")
