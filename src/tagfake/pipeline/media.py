@@ -4,9 +4,10 @@ parser for every Content-Type tagfake reads (vendor routes, the admin API, answe
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
+
+from tagfake.short_texts import kept_for_short_texts
 
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _MEDIA = re.compile(rf"\s*({_TOKEN})/({_TOKEN})\s*")
@@ -49,23 +50,11 @@ class MediaType:
 def parse_media_type(value: str | None) -> MediaType | None:
     """The media type in a Content-Type value, or None when it is missing or not one (its
     `params` are shared between callers: read them, never change them)."""
-    if value is None or len(value) > _CACHED_UP_TO:
-        return _parse(value)
-    return _parse_cached(value)
+    return None if value is None else _parse(value)
 
 
-# Clients send the same few Content-Type values over and over; a long one is parsed afresh.
-_CACHED_UP_TO = 256
-
-
-@functools.lru_cache(maxsize=512)
-def _parse_cached(value: str) -> MediaType | None:
-    return _parse(value)
-
-
-def _parse(value: str | None) -> MediaType | None:
-    if value is None:
-        return None
+@kept_for_short_texts(maxsize=512)  # clients send the same few Content-Type values
+def _parse(value: str) -> MediaType | None:
     m = _MEDIA.match(value)
     if m is None:
         return None

@@ -36,9 +36,10 @@ class UuidDraws:
 
     def __init__(self, rng: random.Random) -> None:
         self._rng = rng
-        self._start: Any = rng.getstate()
+        self._start: Any = None
         self._block: list[int] = []
         self._used = 0
+        self._refill()
 
     def draw(self) -> str:
         if self._used == len(self._block):

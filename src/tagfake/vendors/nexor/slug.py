@@ -6,16 +6,17 @@ every run of other characters becomes one `-`, no `-` at either end."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from text_unidecode import unidecode
 
+from tagfake.short_texts import kept_for_short_texts
+
 _OUTSIDE = re.compile(r"[^a-z0-9]+")
+
+
 # Every sync slugs each name it is sent, and clients send the same few names again and again:
-# the transliteration showed in each sync's profile. Short names only, so the cache stays small.
-_CACHED_UP_TO = 256
-
-
+# the transliteration showed in each sync's profile.
+@kept_for_short_texts(maxsize=4096)
 def slugify(text: str) -> str:
     """ "Über Größe" → `uber-grosse`, "Ñandú" → `nandu`, "a_b.c" → `a-b-c`.
 
@@ -23,15 +24,4 @@ def slugify(text: str) -> str:
     create or update, so find-or-create by slug cannot make a second tag for one slug. A text
     without a letter or digit in any script (`"!!!"`) gives the empty slug, which is refused.
     """
-    if len(text) <= _CACHED_UP_TO:
-        return _short_slug(text)
-    return _slug(text)
-
-
-@lru_cache(maxsize=4096)
-def _short_slug(text: str) -> str:
-    return _slug(text)
-
-
-def _slug(text: str) -> str:
     return _OUTSIDE.sub("-", unidecode(text).lower()).strip("-")
