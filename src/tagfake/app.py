@@ -137,7 +137,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 def _chain(stages: list[Any], last: ASGIApp) -> ASGIApp:
     app = last
     for stage in reversed(stages):
-        app = stage(app)
+        # Each stage holds the next one's bound `__call__`: calling an instance goes through
+        # its type's call slot, a bound method straight to the function (every request, at
+        # every stage).
+        app = stage(app).__call__
     return app
 
 

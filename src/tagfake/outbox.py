@@ -93,5 +93,19 @@ class HeldWrites:
         self.flush()
         self._transport.close()
 
+    # What uvicorn and the pipeline ask of every connection, passed on by name: a class with
+    # `__getattr__` answers a name it lacks by raising AttributeError first, and uvicorn asks
+    # `is_closing()` twice per request.
+    def is_closing(self) -> bool:
+        closing: bool = self._transport.is_closing()
+        return closing
+
+    def abort(self) -> None:
+        self._held, self._size = [], 0
+        self._transport.abort()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._transport.get_extra_info(name, default)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)

@@ -5,6 +5,7 @@ the same answer (big integers stay exact, 1e999, NaN, lone surrogates, bad UTF-8
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tagfake.errors import BadRequest
-from tagfake.pipeline.requests import parse_json, parse_json_stdlib
+from tagfake.pipeline.requests import _has_long_digits, parse_json, parse_json_stdlib
 
 DEPTH = 8
 
@@ -97,3 +98,15 @@ def test_a_damaged_body_gets_the_same_answer_either_way(doc: Any, data: st.DataO
 )
 def test_the_edges_get_the_same_answer_either_way(raw: bytes) -> None:
     assert _outcome(parse_json, raw) == _outcome(parse_json_stdlib, raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.binary(max_size=8) | st.from_regex(rb"\A[0-9]{15,22}\Z") | st.sampled_from([b"0", b"9"]),
+        max_size=12,
+    ).map(b"".join)
+)
+def test_a_run_of_19_digits_is_found_wherever_it_is(raw: bytes) -> None:
+    """The body left to the standard library is exactly one with 19 digits in a row."""
+    assert _has_long_digits(raw) == (re.search(rb"\d{19}", raw) is not None)

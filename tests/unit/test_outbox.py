@@ -35,8 +35,8 @@ class Recorder:
     def is_closing(self) -> bool:
         return self.closed
 
-    def get_extra_info(self, name: str) -> Any:
-        return ("127.0.0.1", 1) if name == "peername" else None
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return ("127.0.0.1", 1) if name == "peername" else default
 
 
 @pytest.fixture
@@ -117,3 +117,8 @@ def test_a_long_answer_is_not_held_whole(loop: asyncio.AbstractEventLoop) -> Non
 def test_everything_else_is_the_transport_s(loop: asyncio.AbstractEventLoop) -> None:
     real = Recorder()
     assert HeldWrites(real, outbox_for(loop)).get_extra_info("peername") == ("127.0.0.1", 1)
+    held = HeldWrites(real, outbox_for(loop))
+    assert held.get_extra_info("sockname", "none") == "none"
+    assert not held.is_closing()
+    real.close()
+    assert held.is_closing()

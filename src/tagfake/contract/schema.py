@@ -91,6 +91,8 @@ class CompiledSchema:
         return bool(self._validator.is_valid(instance))
 
     def violations(self, instance: Any, limit: int = 20) -> list[Violation]:
+        if self._validator.is_valid(instance):  # most documents: half the cost of iter_errors
+            return []
         found: list[Violation] = []
         for err in self._validator.iter_errors(instance):
             found.append(Violation(".".join(str(p) for p in err.instance_path), err.message))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from tagfake.errors import Unauthorized
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send
@@ -13,15 +15,25 @@ def credentials_sent(surface: Surface, scope: Scope) -> dict[str, str] | None:
     """The surface's credential headers the request carries, by lower-case name; None when one
     is given more than once, even with equal values: which one counts would be a guess
     (proxies and servers disagree on first or last), so none does."""
-    wanted = surface.credential_headers
+    wanted, sizes = _names_of(surface.credential_headers)
     found: dict[str, str] = {}
     for key, value in scope.get("headers", []):
-        name = bytes(key).decode("latin-1").lower()
+        if len(key) not in sizes:  # most headers: no lower-cased copy, no text made
+            continue
+        name = bytes(key).lower()
         if name in wanted:
-            if name in found:
+            text = name.decode("latin-1")
+            if text in found:
                 return None
-            found[name] = bytes(value).decode("latin-1")
+            found[text] = bytes(value).decode("latin-1")
     return found
+
+
+@functools.cache
+def _names_of(names: tuple[str, ...]) -> tuple[frozenset[bytes], frozenset[int]]:
+    """Header names as the request carries them (lower-cased bytes), and their lengths."""
+    encoded = frozenset(n.lower().encode("latin-1") for n in names)
+    return encoded, frozenset(len(n) for n in encoded)
 
 
 def credential_of(surface: Surface, scope: Scope) -> str | None:
@@ -43,8 +55,11 @@ class Auth:
             credential = call.vendor.credential(found)
             if credential is None:
                 raise Unauthorized(missing=True)
-            tenant = await store_call(
-                call.runtime, call.runtime.store.tenant_of, call.vendor.slug, credential
+            store = call.runtime.store
+            tenant = (
+                await store_call(call.runtime, store.tenant_of, call.vendor.slug, credential)
+                if store.blocking
+                else store.tenant_of(call.vendor.slug, credential)
             )
             if tenant is None:
                 raise Unauthorized(missing=False)

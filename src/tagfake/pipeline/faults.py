@@ -64,7 +64,11 @@ class Faults:
             return
         wanted = header(scope, HEADER)
         rules = call.runtime.faults
-        if wanted is None and not await store_call(call.runtime, rules.has_rules):
+        if wanted is None and not (
+            await store_call(call.runtime, rules.has_rules)
+            if call.runtime.store.blocking
+            else rules.has_rules()
+        ):
             await self.app(scope, receive, send)
             return
         credential = credential_of(call.vendor, scope)

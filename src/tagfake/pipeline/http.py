@@ -59,8 +59,10 @@ async def send_json(
 
 def header(scope: Scope, name: str) -> str | None:
     wanted = name.lower().encode("latin-1")
+    size = len(wanted)
     for key, value in scope.get("headers", []):
-        if key.lower() == wanted:
+        # Most names differ in length: no lower-cased copy of those.
+        if len(key) == size and key.lower() == wanted:
             return bytes(value).decode("latin-1")
     return None
 

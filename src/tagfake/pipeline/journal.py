@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 import os
 import time
-from functools import partial
-from typing import Any
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
 
 from tagfake.admin.journal import Exchange
 from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send
 from tagfake.pipeline.offload import store_call
 from tagfake.state.store import StoreUnavailable
+
+if TYPE_CHECKING:
+    from tagfake.runtime import Runtime
 
 log = logging.getLogger("tagfake")
 
@@ -33,17 +36,20 @@ class JournalRecorder:
             return
         started = time.perf_counter()
         wall = time.time()
-        moment = await store_call(call.runtime, call.runtime.clock.now)
+        runtime = call.runtime
+        blocking = runtime.store.blocking
+        clock = runtime.clock
+        moment = await store_call(runtime, clock.now) if blocking else clock.now()
         answer: dict[str, Any] = {"status": 0, "headers": [], "body": b"", "size": 0}
-        limit = call.runtime.journal.body_limit
+        limit = runtime.journal.body_limit
 
         recorded = False
 
-        async def record() -> None:
+        def exchange() -> Exchange:
             nonlocal recorded
             recorded = True
             # What the request and answer were, by reference: formatted when it is read.
-            exchange = Exchange(
+            return Exchange(
                 moment=moment,
                 wall=wall,
                 vendor=call.vendor.slug,
@@ -64,14 +70,14 @@ class JournalRecorder:
                 response_size=answer["size"],
                 proxy=call.proxy,
             )
-            write = partial(call.runtime.journal.record_exchange, exchange)
-            try:
-                await store_call(call.runtime, write)
-            except StoreUnavailable as exc:
-                # The answer still goes out; only its journal entry is lost with the store.
-                log.warning("journal entry of %s %s lost: %s", scope["method"], scope["path"], exc)
 
-        async def watch(message: Message) -> None:
+        async def record_then_send(message: Message) -> None:
+            await store_call(runtime, _keep, runtime, exchange(), scope)
+            await send(message)
+
+        # A plain function handing on the next send's awaitable: a coroutine of its own per
+        # message would cost more than what it does.
+        def watch(message: Message) -> Awaitable[None]:
             if message["type"] == "http.response.start":
                 answer["status"] = message["status"]
                 answer["headers"] = list(message.get("headers", []))
@@ -84,11 +90,24 @@ class JournalRecorder:
                     # Journaled before the answer's last byte leaves: a client that reads the
                     # journal once it has its answer finds the entry there. (`tagfake proxy`
                     # adds what it observed of the answer after sending it: recorded last.)
-                    await record()
-            await send(message)
+                    if blocking:
+                        return record_then_send(message)
+                    _keep(runtime, exchange(), scope)
+            return send(message)
 
         try:
             await self.app(scope, receive, watch)
         finally:
             if not recorded:  # no whole answer: an error on the way, or a dropped connection
-                await record()
+                if blocking:
+                    await store_call(runtime, _keep, runtime, exchange(), scope)
+                else:
+                    _keep(runtime, exchange(), scope)
+
+
+def _keep(runtime: Runtime, exchange: Exchange, scope: Scope) -> None:
+    try:
+        runtime.journal.record_exchange(exchange)
+    except StoreUnavailable as exc:
+        # The answer still goes out; only its journal entry is lost with the store.
+        log.warning("journal entry of %s %s lost: %s", scope["method"], scope["path"], exc)

@@ -6,6 +6,7 @@ and replaces connexion's ServerErrorMiddleware, whose handler starlette 1.x neve
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 
 from tagfake.pipeline.http import ASGIApp, Message, Receive, Scope, Send, send_json
 
@@ -22,11 +23,11 @@ class LastResort:
             return
         started = False
 
-        async def watch(message: Message) -> None:
+        def watch(message: Message) -> Awaitable[None]:  # the next send's own awaitable
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-            await send(message)
+            return send(message)
 
         try:
             await self.app(scope, receive, watch)

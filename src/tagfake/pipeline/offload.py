@@ -1,6 +1,9 @@
 """Store calls made by the pipeline itself (credentials, fault rules, rate windows, the clock):
 inline for the memory store, on a worker thread when the store waits for I/O, so a slow or
-absent network store holds up only the requests that need it, never the event loop."""
+absent network store holds up only the requests that need it, never the event loop.
+
+The stages every request passes test `store.blocking` themselves and call the memory store
+directly: awaiting `store_call` makes a coroutine, and a request made five of them."""
 
 from __future__ import annotations
 

@@ -17,7 +17,10 @@ class RateLimit:
         if call is not None and call.credential is not None:
             limit = call.vendor.rate_limit
             if limit is not None:
-                wait = await store_call(call.runtime, _hit, call, limit)
+                if call.runtime.store.blocking:
+                    wait = await store_call(call.runtime, _hit, call, limit)
+                else:
+                    wait = _hit(call, limit)
                 if wait:
                     raise TooManyRequests(wait)
         await self.app(scope, receive, send)

@@ -42,8 +42,15 @@ _INT = re.compile(r"-?\d{1,18}")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 # orjson reads an integer past 64 bits as a float: a body with a run of 19 digits anywhere
-# is left to the standard library, which keeps it exact.
-_LONG_DIGITS = re.compile(rb"\d{19}")
+# is left to the standard library, which keeps it exact. Found as a run of 19 zeros once every
+# digit reads "0": a copy and a substring search cost a seventh of `\d{19}`'s try at each
+# position.
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_RUN = b"0" * 19
+
+
+def _has_long_digits(raw: bytes) -> bool:
+    return raw.translate(_DIGITS_AS_ZERO).find(_LONG_RUN) >= 0
 
 
 def _reject_constant(name: str) -> Any:
@@ -65,7 +72,7 @@ def parse_json(raw: bytes, max_depth: int) -> Any:
     orjson reads most bodies: what it accepts (strict UTF-8, RFC 8259, finite numbers, no lone
     surrogate) the rules below accept as the same values; anything it refuses is read again by
     the standard library below, so the answer to a bad body is the same either way."""
-    if not _LONG_DIGITS.search(raw):
+    if not _has_long_digits(raw):
         try:
             fast = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -161,8 +168,13 @@ def _as_checked(scope: Scope, has_json: bool) -> Scope:
     still reads form data for a form media type on any operation, and must find nothing to
     parse. The outer stages (the journal) keep the headers as sent."""
     sent = scope.get("headers", [])
-    types = [v for k, v in sent if bytes(k).lower() == b"content-type"]
-    if types == ([b"application/json"] if has_json else []):
+    types = 0
+    canonical = True
+    for k, v in sent:
+        if len(k) == 12 and bytes(k).lower() == b"content-type":
+            types += 1
+            canonical = canonical and v == b"application/json"
+    if (types == 1 and canonical) if has_json else types == 0:
         return scope  # already so: most requests, and no copy of the scope for them
     headers = [(k, v) for k, v in sent if bytes(k).lower() != b"content-type"]
     if has_json:
@@ -230,6 +242,8 @@ class RequestCheck:
 
     def _check_params(self, call: Call, op: OperationContract, scope: Scope) -> None:
         path_values = scope.get("path_params", {})
+        if not op.params:
+            return
         query: dict[str, list[str]] = {}
         if any(p.location == "query" for p in op.params):
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))

@@ -51,7 +51,8 @@ def check_response(
         schema = contract.shared_responses[name]
     if schema is None:
         return []
-    return [f"{where}: {v}" for v in schema.violations(body, limit=5)]
+    found = schema.violations(body, limit=5)
+    return [f"{where}: {v}" for v in found] if found else []
 
 
 class Respond:
@@ -114,9 +115,17 @@ class Respond:
 
     async def _finish(self, call: Call, start: Message, payload: bytes, send: Send) -> None:
         status = int(start["status"])
-        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        headers: list[tuple[bytes, bytes]] = []
+        ctype: bytes | None = None
+        for k, v in start.get("headers", []):
+            name = k.lower()
+            if name == b"content-length":
+                continue
+            if ctype is None and name == b"content-type":
+                ctype = v
+            headers.append((k, v))
         if self.mode != "off" and call.fault is None:
-            problems = self._violations(call, status, headers, payload)
+            problems = self._violations(call, status, ctype or b"", payload)
             if problems:
                 call.violations.extend(problems)
                 log.warning("response breaks the %s contract: %s", call.vendor.slug, problems)
@@ -139,10 +148,8 @@ class Respond:
         await send({"type": "http.response.body", "body": payload})
 
     @staticmethod
-    def _violations(
-        call: Call, status: int, headers: list[tuple[bytes, bytes]], payload: bytes
-    ) -> list[str]:
-        ctype = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+    def _violations(call: Call, status: int, ctype: bytes, payload: bytes) -> list[str]:
+        """`ctype`: the answer's first Content-Type (b"" when it has none)."""
         if not payload:
             body: Any = None
         elif not is_json_media(ctype.decode("latin-1")):
@@ -187,8 +194,13 @@ def _has_line_break(scope: Scope) -> bool:
     path = scope["path"]
     if "\n" in path or "\r" in path:
         return True
-    raw = (scope.get("raw_path") or b"").lower()
-    return b"%0a" in raw or b"%0d" in raw
+    raw = scope.get("raw_path") or b""
+    # `find`, not `in`: a bytes `in` first tries its operand as an integer, and the TypeError
+    # it raises and drops costs more than the search.
+    if raw.find(b"%0") < 0:
+        return False
+    raw = raw.lower()
+    return raw.find(b"%0a") >= 0 or raw.find(b"%0d") >= 0
 
 
 def _ascii(text: str) -> bytes:

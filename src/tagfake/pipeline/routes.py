@@ -8,6 +8,9 @@ from tagfake.pipeline.call import SCOPE_KEY, Call
 from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send
 
 ROUTING_CONTEXT = "connexion_routing"
+#: In the routing context: the compiled route table named the operation by a concrete spec
+#: path (`/leads/tags`), the most concrete path there is for the request.
+CONCRETE = "tagfake.concrete"
 
 
 class RouteCheck:
@@ -28,11 +31,12 @@ class RouteCheck:
                     raise RouteNotFound(scope["path"])
                 raise MethodNotAllowed(method, allow)
             operation = call.contract.operations[op_id]
-            sub = scope["path"][len(call.mount) :] or "/"
-            route = call.contract.route_for(sub)
-            if route is not None and op_id not in route.values():
-                # The router took a templated path (`/leads/{id}`) for a concrete one the spec
-                # names (`/leads/tags`), which does not support this method.
-                raise MethodNotAllowed(method, sorted(m.upper() for m in route))
+            if not routing.get(CONCRETE):
+                sub = scope["path"][len(call.mount) :] or "/"
+                route = call.contract.route_for(sub)
+                if route is not None and op_id not in route.values():
+                    # The router took a templated path (`/leads/{id}`) for a concrete one the
+                    # spec names (`/leads/tags`), which does not support this method.
+                    raise MethodNotAllowed(method, sorted(m.upper() for m in route))
             call.operation = operation
         await self.app(scope, receive, send)

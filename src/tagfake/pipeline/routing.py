@@ -17,7 +17,7 @@ from typing import Any
 
 from tagfake.contract.spec import VendorContract
 from tagfake.pipeline.http import Scope
-from tagfake.pipeline.routes import ROUTING_CONTEXT
+from tagfake.pipeline.routes import CONCRETE, ROUTING_CONTEXT
 
 Route = dict[str, tuple[str, str]]  # METHOD → (mount prefix, operationId)
 
@@ -44,7 +44,8 @@ class RouteTable:
     templates: tuple[Template, ...]
 
     def find(self, path: str, method: str) -> tuple[str, str, dict[str, Any]] | None:
-        """(prefix, operationId, path values) of the operation a request names, or None."""
+        """(prefix, operationId, path values) of the operation a request names, or None. A
+        concrete path's operation comes with no path values (a template has at least one)."""
         route = self.concrete.get(path)
         if route is not None:
             found = route.get(method)
@@ -103,5 +104,8 @@ def route(scope: Scope, table: RouteTable) -> bool:
     prefix, op_id, values = found
     extensions = scope.setdefault("extensions", {})
     extensions[ROUTING_CONTEXT] = {"api_base_path": prefix, "operation_id": op_id}
+    if not values:
+        # A concrete spec path, which the route check need not look up again.
+        extensions[ROUTING_CONTEXT][CONCRETE] = True
     scope.setdefault("path_params", {}).update(values)
     return True

@@ -13,7 +13,6 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from tagfake.state.memory_table import Unlogged
@@ -51,28 +50,11 @@ class MemoryStore:
     def _layout(self, vendor: str) -> Layout:
         return self._layouts.get(vendor) or self._layouts.setdefault(vendor, Layout())
 
-    @contextmanager
-    def transaction(self, vendor: str, tenant: str) -> Iterator[Writer]:
-        with self._lock:
-            space = self._spaces.get((vendor, tenant))
-            if space is None:
-                space = self._spaces[(vendor, tenant)] = TenantData(self._layout(vendor))
-            writer = Writer(space, self, vendor)
-            try:
-                yield writer
-            except BaseException:
-                writer._rollback()
-                if space.empty() and not self._creds_of.get((vendor, tenant)):
-                    del self._spaces[(vendor, tenant)]
-                raise
-            finally:
-                self._revision += 1
+    def transaction(self, vendor: str, tenant: str) -> _Transaction:
+        return _Transaction(self, vendor, tenant)
 
-    @contextmanager
-    def read(self, vendor: str, tenant: str) -> Iterator[View]:
-        with self._lock:
-            space = self._spaces.get((vendor, tenant))
-            yield View(space if space is not None else TenantData(self._layout(vendor)))
+    def read(self, vendor: str, tenant: str) -> _Read:
+        return _Read(self, vendor, tenant)
 
     def tenant_of(self, vendor: str, credential: str) -> str | None:
         return self._creds.get((vendor, credential))
@@ -217,3 +199,64 @@ def _decode_rng(doc: Any) -> random.Random:
         version, state, gauss = doc
         rng.setstate((version, tuple(state), gauss))
     return rng
+
+
+# The two blocks every request runs, as classes: `contextlib.contextmanager`'s generator and
+# wrapper cost a request more than the lock they hold.
+class _Transaction:
+    """The tenant's writer under the store's lock; the writer's changes undone if the block
+    raises (and a tenant that was only made for it dropped again)."""
+
+    __slots__ = ("_key", "_space", "_store", "_writer")
+
+    def __init__(self, store: MemoryStore, vendor: str, tenant: str) -> None:
+        self._store = store
+        self._key = (vendor, tenant)
+
+    def __enter__(self) -> Writer:
+        store = self._store
+        store._lock.acquire()
+        try:
+            space = store._spaces.get(self._key)
+            if space is None:
+                space = store._spaces[self._key] = TenantData(store._layout(self._key[0]))
+            self._space = space
+            self._writer = Writer(space, store, self._key[0])
+        except BaseException:
+            store._lock.release()
+            raise
+        return self._writer
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        store = self._store
+        try:
+            if kind is not None:
+                self._writer._rollback()
+                if self._space.empty() and not store._creds_of.get(self._key):
+                    del store._spaces[self._key]
+        finally:
+            store._revision += 1
+            store._lock.release()
+
+
+class _Read:
+    """A view of the tenant under the store's lock (an unknown tenant reads as empty)."""
+
+    __slots__ = ("_key", "_store")
+
+    def __init__(self, store: MemoryStore, vendor: str, tenant: str) -> None:
+        self._store = store
+        self._key = (vendor, tenant)
+
+    def __enter__(self) -> View:
+        store = self._store
+        store._lock.acquire()
+        try:
+            space = store._spaces.get(self._key)
+            return View(space if space is not None else TenantData(store._layout(self._key[0])))
+        except BaseException:
+            store._lock.release()
+            raise
+
+    def __exit__(self, *_: object) -> None:
+        self._store._lock.release()

@@ -44,10 +44,29 @@ async def run(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     return fn(*args, **kwargs)
 
 
+class JsonReply(Response):
+    """A JSON answer as starlette's `Response` makes it, minus the general header logic it
+    runs for any body and media type: these two headers are all a reply without `headers`
+    carries."""
+
+    media_type = "application/json"
+
+    def __init__(self, payload: bytes, status: int) -> None:
+        self.status_code = status
+        self.body = payload
+        self.background = None
+        self.raw_headers = [
+            (b"content-length", str(len(payload)).encode()),
+            (b"content-type", b"application/json"),
+        ]
+
+
 def reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     payload = dumps(body)
     current().replied = (payload, body)
-    return Response(payload, status, headers, media_type="application/json")
+    if headers or status < 200 or status in (204, 304):  # starlette's rules for these
+        return Response(payload, status, headers, media_type="application/json")
+    return JsonReply(payload, status)
 
 
 def snake(operation_id: str) -> str:

@@ -31,5 +31,8 @@ def find_fields(doc: Any, names: Iterable[str], max_depth: int) -> dict[str, Any
         else:
             continue
         if level < max_depth:
-            queue.extend((child, level + 1) for child in children if isinstance(child, dict | list))
+            below = level + 1
+            for child in children:
+                if isinstance(child, dict | list):
+                    queue.append((child, below))
     return found
