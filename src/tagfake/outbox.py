@@ -93,19 +93,55 @@ class HeldWrites:
         self.flush()
         self._transport.close()
 
-    # What uvicorn and the pipeline ask of every connection, passed on by name: a class with
-    # `__getattr__` answers a name it lacks by raising AttributeError first, and uvicorn asks
-    # `is_closing()` twice per request.
+    def writelines(self, chunks: Any) -> None:
+        for data in chunks:
+            self.write(data)
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._transport.write_eof()
+
+    def abort(self) -> None:
+        self._held, self._size = [], 0  # an aborted connection sends nothing more
+        self._transport.abort()
+
+    # The rest of asyncio's Transport, passed on by name: no `__getattr__`, which would slow
+    # every attribute this class reads (a request reads twenty).
     def is_closing(self) -> bool:
         closing: bool = self._transport.is_closing()
         return closing
 
-    def abort(self) -> None:
-        self._held, self._size = [], 0
-        self._transport.abort()
-
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         return self._transport.get_extra_info(name, default)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
+    def can_write_eof(self) -> bool:
+        able: bool = self._transport.can_write_eof()
+        return able
+
+    def get_protocol(self) -> Any:
+        return self._transport.get_protocol()
+
+    def set_protocol(self, protocol: Any) -> None:
+        self._transport.set_protocol(protocol)
+
+    def is_reading(self) -> bool:
+        reading: bool = self._transport.is_reading()
+        return reading
+
+    def pause_reading(self) -> None:
+        self._transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        self._transport.resume_reading()
+
+    def get_write_buffer_size(self) -> int:
+        """What the transport has not sent yet, and what this holds for it."""
+        size: int = self._transport.get_write_buffer_size()
+        return size + self._size
+
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        limits: tuple[int, int] = self._transport.get_write_buffer_limits()
+        return limits
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        self._transport.set_write_buffer_limits(high, low)

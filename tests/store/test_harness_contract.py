@@ -168,7 +168,7 @@ def exchange(
         response_headers=[(b"content-type", b"application/json")],
         violations=["createTag 201: 'id' is a required property"],
         fault=None,
-        duration_ms=1.25,
+        duration=0.00125,
         worker=4242,
         request_body=request_body,
         response_body=response_body,

@@ -122,3 +122,10 @@ def test_everything_else_is_the_transport_s(loop: asyncio.AbstractEventLoop) -> 
     assert not held.is_closing()
     real.close()
     assert held.is_closing()
+
+
+def test_it_is_a_whole_transport(loop: asyncio.AbstractEventLoop) -> None:
+    """Whatever uvicorn (or a protocol it hands the connection to) asks of a transport."""
+    names = [n for n in dir(asyncio.Transport) if not n.startswith("_")]
+    held = HeldWrites(Recorder(), outbox_for(loop))
+    assert [n for n in names if not callable(getattr(held, n, None))] == []

@@ -95,7 +95,7 @@ class Exchange:
     response_headers: list[tuple[bytes, bytes]]
     violations: list[str]
     fault: str | None
-    duration_ms: float
+    duration: float  # seconds; rounded to the entry's milliseconds when it is made
     worker: int  # which process answered, when several workers serve one port
     request_body: bytes | None
     response_body: bytes
@@ -119,7 +119,7 @@ class Exchange:
             "response": {"headers": _headers(self.response_headers)},
             "violations": self.violations,
             "fault": self.fault,
-            "duration_ms": self.duration_ms,
+            "duration_ms": round(self.duration * 1000, 3),
             "worker": self.worker,
         }
         if self.proxy is not None:

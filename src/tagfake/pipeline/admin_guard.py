@@ -31,13 +31,13 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs, quote, urlsplit
 
 from tagfake.admin.surface import PROBLEM, problem
-from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send, dumps
+from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send, dumps, hands_on
 from tagfake.pipeline.media import is_json_media
 
 ADMIN_PREFIX = "/__admin"
@@ -313,23 +313,28 @@ class AdminGuard:
         self.app = app
         self.policy = policy
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    @hands_on
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] == "http" and is_admin_path(scope["path"]):
-            headers = _header_lists(scope)
-            method = str(scope["method"])
-            refusal = self.policy.check(
-                method,
-                scope["path"],
-                scope.get("scheme", "http"),
-                headers,
-                scope.get("query_string", b"").decode("latin-1"),
-            )
-            if refusal is not None:
-                await _refuse(send, refusal)
-                return
-            scope[POLICY_KEY] = self.policy
-            if method not in SAFE_METHODS and not _declared(headers):
-                scope[FORM_POST_KEY] = True
+            return self._admin(scope, receive, send)
+        return self.app(scope, receive, send)
+
+    async def _admin(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = _header_lists(scope)
+        method = str(scope["method"])
+        refusal = self.policy.check(
+            method,
+            scope["path"],
+            scope.get("scheme", "http"),
+            headers,
+            scope.get("query_string", b"").decode("latin-1"),
+        )
+        if refusal is not None:
+            await _refuse(send, refusal)
+            return
+        scope[POLICY_KEY] = self.policy
+        if method not in SAFE_METHODS and not _declared(headers):
+            scope[FORM_POST_KEY] = True
         await self.app(scope, receive, send)
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Awaitable
 
 from tagfake.errors import Unauthorized
 from tagfake.pipeline.call import SCOPE_KEY, Call
-from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send
+from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send, hands_on
 from tagfake.pipeline.offload import store_call
 from tagfake.vendors.base import Surface
 
@@ -46,7 +47,9 @@ class Auth:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    @hands_on
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # A plain function handing on the next stage's awaitable, unless the store blocks.
         call: Call | None = scope.get(SCOPE_KEY)
         if call is not None and call.vendor.is_vendor:
             found = credentials_sent(call.vendor, scope)
@@ -56,13 +59,22 @@ class Auth:
             if credential is None:
                 raise Unauthorized(missing=True)
             store = call.runtime.store
-            tenant = (
-                await store_call(call.runtime, store.tenant_of, call.vendor.slug, credential)
-                if store.blocking
-                else store.tenant_of(call.vendor.slug, credential)
-            )
-            if tenant is None:
-                raise Unauthorized(missing=False)
-            call.credential = credential
-            call.tenant = tenant
+            if store.blocking:
+                return self._looked_up(call, credential, scope, receive, send)
+            _admit(call, credential, store.tenant_of(call.vendor.slug, credential))
+        return self.app(scope, receive, send)
+
+    async def _looked_up(
+        self, call: Call, credential: str, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        store = call.runtime.store
+        tenant = await store_call(call.runtime, store.tenant_of, call.vendor.slug, credential)
+        _admit(call, credential, tenant)
         await self.app(scope, receive, send)
+
+
+def _admit(call: Call, credential: str, tenant: str | None) -> None:
+    if tenant is None:
+        raise Unauthorized(missing=False)
+    call.credential = credential
+    call.tenant = tenant

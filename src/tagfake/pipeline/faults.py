@@ -12,7 +12,7 @@ from tagfake import errors as e
 from tagfake.admin.faults import HEADER, FaultSpecError, Target
 from tagfake.pipeline.auth import credential_of
 from tagfake.pipeline.call import SCOPE_KEY, Call
-from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send, header
+from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send, hands_on, header
 from tagfake.pipeline.offload import store_call
 from tagfake.pipeline.requests import read_request_body
 
@@ -57,18 +57,25 @@ class Faults:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    @hands_on
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Most requests ask for no fault and the memory store has no rules: a plain function
+        # handing on the next stage's awaitable.
         call: Call | None = scope.get(SCOPE_KEY)
         if call is None or not call.vendor.is_vendor or call.operation is None:
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
         wanted = header(scope, HEADER)
+        runtime = call.runtime
+        if wanted is None and not runtime.store.blocking and not runtime.faults.has_rules():
+            return self.app(scope, receive, send)
+        return self._faulted(call, wanted, scope, receive, send)
+
+    async def _faulted(
+        self, call: Call, wanted: str | None, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        assert call.operation is not None  # as the caller checked
         rules = call.runtime.faults
-        if wanted is None and not (
-            await store_call(call.runtime, rules.has_rules)
-            if call.runtime.store.blocking
-            else rules.has_rules()
-        ):
+        if wanted is None and not await store_call(call.runtime, rules.has_rules):
             await self.app(scope, receive, send)
             return
         credential = credential_of(call.vendor, scope)

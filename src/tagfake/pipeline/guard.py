@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
 from tagfake.contract.spec import VendorContract
 from tagfake.pipeline.call import SCOPE_KEY, Call, bind
-from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send
+from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send, hands_on
 from tagfake.runtime import Runtime
 from tagfake.ui import is_ui_path
 from tagfake.vendors.base import Surface
@@ -39,27 +40,24 @@ class Guard:
         # Longest prefix first, so "" (CommBox served alone at the root) is tried last; the
         # admin prefix is longer than "" and so always wins over a root-mounted vendor.
         self.mounts = sorted(mounts, key=lambda m: len(m.prefix), reverse=True)
+        self._under = [(m, m.prefix + "/") for m in self.mounts]
 
     def mount_for(self, path: str) -> Mount | None:
-        for m in self.mounts:
-            if path == m.prefix or path.startswith(m.prefix + "/") or m.prefix == "":
+        for m, under in self._under:
+            if path.startswith(under) or m.prefix in (path, ""):
                 return m
         return None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    @hands_on
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] == "http":
             m = self.mount_for(scope["path"])
             if m is not None and m.prefix == ADMIN_PREFIX and self.ui and is_ui_path(scope["path"]):
-                await self.ui(scope, receive, send)
-                return
+                return self.ui(scope, receive, send)
             if m is not None:
-                call = Call(
-                    runtime=self.runtime,
-                    vendor=m.surface,
-                    contract=m.contract,
-                    mount=m.prefix,
-                    backend=m.backend,
-                )
+                # runtime, vendor, contract, mount, backend: by position (keywords cost
+                # twice the construction, once per request)
+                call = Call(self.runtime, m.surface, m.contract, m.prefix, m.backend)
                 scope[SCOPE_KEY] = call
                 bind(call)
-        await self.app(scope, receive, send)
+        return self.app(scope, receive, send)

@@ -3,9 +3,11 @@ method its 405 (CommBox: 501), with an `Allow` header computed from the spec."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from tagfake.errors import MethodNotAllowed, RouteNotFound
 from tagfake.pipeline.call import SCOPE_KEY, Call
-from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send
+from tagfake.pipeline.http import ASGIApp, Receive, Scope, Send, hands_on
 
 ROUTING_CONTEXT = "connexion_routing"
 #: In the routing context: the compiled route table named the operation by a concrete spec
@@ -17,7 +19,8 @@ class RouteCheck:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    @hands_on
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         call: Call | None = scope.get(SCOPE_KEY)
         if call is not None:
             routing = scope.get("extensions", {}).get(ROUTING_CONTEXT, {})
@@ -39,4 +42,4 @@ class RouteCheck:
                     # spec names (`/leads/tags`), which does not support this method.
                     raise MethodNotAllowed(method, sorted(m.upper() for m in route))
             call.operation = operation
-        await self.app(scope, receive, send)
+        return self.app(scope, receive, send)

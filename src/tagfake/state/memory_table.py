@@ -30,7 +30,7 @@ class Unlogged(list[Callable[[], None]]):
 class Table:
     """Items of one sort (a tenant's tags, or one entity kind) and their secondary indexes."""
 
-    __slots__ = ("indexes", "items", "keys", "next_seq", "seq", "unique")
+    __slots__ = ("indexes", "items", "keys", "next_seq", "positions", "seq", "unique")
 
     def __init__(self, indexes: tuple[Index, ...]) -> None:
         self.indexes = indexes
@@ -39,6 +39,7 @@ class Table:
         #: it took that key}}, a bucket in the order its items took the key.
         self.keys: list[dict[str, Any]] = [{} for _ in indexes]
         self.unique = tuple(ix.unique for ix in indexes)
+        self.positions = {ix.name: i for i, ix in enumerate(indexes)}
         #: When each item present was first put (since its last delete), so a rollback that
         #: puts an item back can restore the order of the table and of its buckets.
         self.seq: dict[str, int] = {}
@@ -62,10 +63,10 @@ class Table:
         return [hit] if self.unique[i] else list(hit)
 
     def _position(self, index: str) -> int:
-        for i, ix in enumerate(self.indexes):
-            if ix.name == index:
-                return i
-        raise KeyError(f"no index {index!r}")
+        i = self.positions.get(index)
+        if i is None:
+            raise KeyError(f"no index {index!r}")
+        return i
 
     def check(self, key: str, values: list[str | None]) -> None:
         """Raise Clash when a unique index key is held by another item."""

@@ -108,7 +108,7 @@ class View:
         packed = None if table is None else table.items.get(key)
         if packed is None:
             return None
-        return Entity(attrs=unpack(packed), tags=list(self._t.tag_sets[kind][key]))
+        return Entity(unpack(packed), list(self._t.tag_sets[kind][key]))
 
     def has_entity(self, kind: str, key: str) -> bool:
         return key in self._t.tag_sets.get(kind, {})

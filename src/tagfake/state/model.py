@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 Record = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class SetChange:
-    """What replacing an entity's tag set did: tag keys added and removed, in order."""
+class SetChange(NamedTuple):
+    """What replacing an entity's tag set did: tag keys added and removed, in order. (A named
+    tuple: made on every sync, and a frozen dataclass sets each field the slow way.)"""
 
     added: list[str]
     removed: list[str]

@@ -20,6 +20,7 @@ Packed = Record | tuple[Record, tuple[str, ...]]
 
 
 _IMMUTABLE = (str, int, float, bool, type(None), bytes)
+_CONTAINERS = (dict, list)  # a tuple: `dict | list` would make a union object each time
 
 
 def copy_json(value: Any) -> Any:
@@ -36,7 +37,7 @@ def copy_json(value: Any) -> Any:
 
 def pack(record: Record) -> Packed:
     kept = dict(record)
-    nested = tuple(k for k, v in kept.items() if isinstance(v, dict | list))
+    nested = tuple(k for k, v in kept.items() if isinstance(v, _CONTAINERS))
     if not nested:
         return kept
     for name in nested:

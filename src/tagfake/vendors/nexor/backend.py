@@ -75,6 +75,18 @@ def is_uuid(value: Any) -> bool:
     return isinstance(value, str) and _UUID.fullmatch(value) is not None
 
 
+def _all_texts(values: list[Any]) -> bool:
+    # A loop, not all() over a generator: a sync makes one per request.
+    for value in values:  # noqa: SIM110
+        if not isinstance(value, str):
+            return False
+    return True
+
+
+def _not_a_string(field: str) -> Invalid:
+    return Invalid(f"{field} must be a string", {field: [f"{field} must be a string"]})
+
+
 def lead_error(raw: Any) -> str | None:
     """Why `raw` cannot be created as a lead (the LeadCreate rules), or None when it can."""
     if not isinstance(raw, dict):
@@ -207,14 +219,15 @@ class NexorBackend:
         """PUT /leads/tags: the lead's set becomes exactly the named tags, created by slug."""
         found = find_fields(body, SYNC_FIELDS, self.max_depth)
         names = found.get("tags")
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        if not isinstance(names, list) or not _all_texts(names):
             raise Invalid(TAGS_NOT_STRINGS, {"tags": [TAGS_NOT_STRINGS]})
         lead_id, email = found.get("lead_id"), found.get("email")
         if lead_id is None and email is None:
             raise Invalid(LEAD_NOT_IDENTIFIED)
-        for field, value in (("lead_id", lead_id), ("email", email)):
-            if value is not None and not isinstance(value, str):
-                raise Invalid(f"{field} must be a string", {field: [f"{field} must be a string"]})
+        if not (lead_id is None or isinstance(lead_id, str)):
+            raise _not_a_string("lead_id")
+        if not (email is None or isinstance(email, str)):
+            raise _not_a_string("email")
         # The spec types the top-level fields (uuid, email); nested ones follow the same rule.
         if lead_id is not None and not is_uuid(lead_id):
             raise Invalid(LEAD_ID_NOT_UUID, {"lead_id": [LEAD_ID_NOT_UUID]})
@@ -228,11 +241,12 @@ class NexorBackend:
             wanted.setdefault(slug, name)
         with self.store.transaction(VENDOR, tenant) as w:
             lead_key = self._find_lead(w, lead_id, email)
-            now = rfc3339(self.clock.now())
+            now = ""  # read when first needed: most syncs of a lead change nothing
             keys: list[str] = []
             for slug, name in wanted.items():
                 key = w.tag_by("slug", slug)
                 if key is None:
+                    now = now or rfc3339(self.clock.now())
                     key = w.new_uuid()
                     w.put_tag(
                         key,
@@ -249,7 +263,7 @@ class NexorBackend:
             change = w.replace_tags(KIND, lead_key, keys)
             lead = core.entity(w, KIND, lead_key, "Lead")
             if change.changed:
-                lead.attrs["updated_at"] = now
+                lead.attrs["updated_at"] = now or rfc3339(self.clock.now())
                 w.put_entity(KIND, lead_key, lead.attrs)
             return {
                 "lead_id": lead.attrs["id"],

@@ -3,7 +3,6 @@ also be nested anywhere inside the request body — the server will find them au
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,21 +17,29 @@ def find_fields(doc: Any, names: Iterable[str], max_depth: int) -> dict[str, Any
     """
     wanted = set(names)
     found: dict[str, Any] = {}
-    queue: deque[tuple[Any, int]] = deque([(doc, 1)])
-    while queue and len(found) < len(wanted):
-        node, level = queue.popleft()
-        if isinstance(node, dict):
-            children: Iterable[Any] = node.values()
-            for key, value in node.items():
-                if key in wanted and key not in found and value is not None:
-                    found[key] = value
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
-        if level < max_depth:
-            below = level + 1
-            for child in children:
-                if isinstance(child, dict | list):
-                    queue.append((child, below))
+    level, nodes = 1, [doc]
+    # Level by level, each a list in document order: the breadth-first order of a queue,
+    # without a (node, level) pair made per container.
+    while nodes and len(found) < len(wanted):
+        below: list[Any] = []
+        for node in nodes:
+            if isinstance(node, dict):
+                children: Iterable[Any] = node.values()
+                for key, value in node.items():
+                    if key in wanted and key not in found and value is not None:
+                        found[key] = value
+                if len(found) == len(wanted):
+                    return found
+            elif isinstance(node, list):
+                children = node
+            else:
+                continue
+            if level < max_depth:
+                for child in children:
+                    if isinstance(child, _CONTAINERS):
+                        below.append(child)
+        nodes, level = below, level + 1
     return found
+
+
+_CONTAINERS = (dict, list)  # a tuple: `dict | list` would make a union object each time
