@@ -41,21 +41,19 @@ class _RequestDeadline:
         self._arm()
 
     def on_message_begin(self) -> None:
-        # httptools' hook (h11 has none): the request's scope is made here. It carries the
-        # loop, so that the app need not ask for it (a system call each time).
+        # httptools' hook (h11 has none), at a request's first byte: the request's scope is
+        # made here. It carries the loop, so that the app need not ask for it (a system call
+        # each time).
         super().on_message_begin()  # type: ignore[misc]
+        self._heard = True
         scope: Any = getattr(self, "scope", None)
         if scope is not None:
             scope[LOOP_KEY] = self._loop()
 
-    def data_received(self, data: bytes) -> None:
-        self._heard = True
-        super().data_received(data)  # type: ignore[misc]
-
     def on_response_complete(self) -> None:
-        transport: Any = getattr(self, "transport", None)
+        transport: Any = self.transport
         super().on_response_complete()  # type: ignore[misc]
-        if transport is not None and not transport.is_closing():
+        if not transport.is_closing():
             self._heard = False
             self._arm()
 
@@ -64,10 +62,12 @@ class _RequestDeadline:
         super().connection_lost(exc)  # type: ignore[misc]
 
     def _arm(self) -> None:
-        self._disarm()
-        if self._deadlines is None:
-            self._deadlines = deadlines_for(self._loop(), self.timeout)
-        self._deadline = self._deadlines.start(self._expired)
+        deadlines = self._deadlines
+        if deadlines is None:
+            deadlines = self._deadlines = deadlines_for(self._loop(), self.timeout)
+        elif self._deadline is not None:
+            deadlines.stop(self._deadline)
+        self._deadline = deadlines.start(self._expired)
 
     def _loop(self) -> asyncio.AbstractEventLoop:
         loop: asyncio.AbstractEventLoop = getattr(self, "loop", None) or asyncio.get_event_loop()
@@ -91,9 +91,19 @@ class _RequestDeadline:
         transport.close()
 
 
-def guarded_protocol(timeout: float) -> type[asyncio.Protocol]:
-    """uvicorn's own HTTP protocol class, with the request deadline."""
+class _HeardByBytes(_RequestDeadline):
+    """For h11, which tells of no request's first byte: any byte counts as one."""
+
+    def data_received(self, data: bytes) -> None:
+        self._heard = True
+        super().data_received(data)  # type: ignore[misc]
+
+
+def guarded_protocol(timeout: float, base: type[Any] = AutoHTTPProtocol) -> type[asyncio.Protocol]:
+    """uvicorn's own HTTP protocol class (`base`: httptools' where installed, else h11's), with
+    the request deadline."""
+    mixin = _RequestDeadline if hasattr(base, "on_message_begin") else _HeardByBytes
     guarded: type[asyncio.Protocol] = type(
-        "GuardedHTTPProtocol", (_RequestDeadline, AutoHTTPProtocol), {"timeout": timeout}
+        "GuardedHTTPProtocol", (mixin, base), {"timeout": timeout}
     )
     return guarded
