@@ -88,9 +88,19 @@ class OperationContract:
     body_media: list[str]
     responses: dict[str, CompiledSchema | None]
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    #: What `response_schema` found for each status answered so far (a few per operation).
+    _by_status: dict[int, tuple[bool, CompiledSchema | None]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def response_schema(self, status: int) -> tuple[bool, CompiledSchema | None]:
         """(documented?, schema or None when the status has no JSON body)."""
+        found = self._by_status.get(status)
+        if found is None:
+            found = self._by_status[status] = self._response_schema(status)
+        return found
+
+    def _response_schema(self, status: int) -> tuple[bool, CompiledSchema | None]:
         for key in (str(status), f"{str(status)[0]}XX", "default"):
             if key in self.responses:
                 return True, self.responses[key]

@@ -88,6 +88,11 @@ class Dispatch:
         if not isinstance(body, bytes) or response.background is not None:
             await response(scope, receive, send)  # streamed, or with work after the answer
             return
-        start = {"type": "http.response.start", "status": response.status_code}
-        await send({**start, "headers": response.raw_headers})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status_code,
+                "headers": response.raw_headers,
+            }
+        )
         await send({"type": "http.response.body", "body": body})

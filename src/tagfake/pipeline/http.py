@@ -150,8 +150,16 @@ async def read_body(
 
 
 async def _read_all(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
+    message = await receive()
+    if message["type"] == "http.disconnect":
+        return b""
+    first = message.get("body", b"")
+    if len(first) > limit:
+        raise BodyTooLarge
+    if not message.get("more_body", False):
+        return bytes(first)  # most bodies: one message (bytes: no copy)
+    chunks = [first]
+    size = len(first)
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":

@@ -38,9 +38,11 @@ def check_response(
     """Where the answer breaks the spec; empty when it keeps it."""
     if operation is not None:
         documented, schema = operation.response_schema(status)
-        where = f"{operation.operation_id} {status}"
         if not documented:
-            return [f"{where}: status {status} is not documented for this operation"]
+            return [
+                f"{operation.operation_id} {status}: status {status} is not documented"
+                " for this operation"
+            ]
     else:
         name = _ROUTER_RESPONSES.get(status)
         if name is None:
@@ -52,7 +54,11 @@ def check_response(
     if schema is None:
         return []
     found = schema.violations(body, limit=5)
-    return [f"{where}: {v}" for v in found] if found else []
+    if not found:
+        return []
+    if operation is not None:
+        where = f"{operation.operation_id} {status}"
+    return [f"{where}: {v}" for v in found]
 
 
 class Respond:
