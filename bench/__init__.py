@@ -22,7 +22,8 @@ ratio to tagfake's (validation `report`, the default).
 Modules: scenarios (the requests), targets (what is started, and how), peers (the pinned
 mock servers and their stubs), bare_asgi (the limit), procs (processes, /proc), wrk (the
 load), measure (runs and rounds), report (Markdown), machine (versions), cli (options, main).
-`python -m bench.paired` pairs tagfake with the bare apps in adjacent windows. Other
+`python -m bench.paired` pairs tagfake with the bare apps in adjacent windows;
+`python -m bench.instructions` counts the instructions per served request under valgrind. Other
 scripts in bench/ (store_costs.py, ui_pages.py, ...) stand alone.
 """
 
