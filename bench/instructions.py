@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.machine import git_revision, machine
+from bench.options import add_load_options, listed
 from bench.procs import Server, free_port, request, spawn, stop
 from bench.report import write_results
 from bench.scenarios import SCENARIOS, Scenario
@@ -36,7 +37,6 @@ from bench.wrk import run_wrk, wrk_script
 
 #: A server under valgrind starts some fifty times slower than without.
 STARTUP_LIMIT_S = 300.0
-AGAINST = "bare-uvicorn"
 
 
 def _valgrind_argv(argv: list[str], out: Path) -> list[str]:
@@ -148,15 +148,12 @@ def render(doc: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--scenarios", default="get,put,create", help="comma-separated (get,put,create)")
-    p.add_argument("--against", default=AGAINST, help="comma-separated: bare-uvicorn, bare-granian")
+    add_load_options(p)
     p.add_argument("--warmup", type=int, default=8, help="seconds of load before counting (8)")
     p.add_argument("--window", type=int, default=15, help="seconds of load counted (15)")
-    p.add_argument("--connections", type=int, default=32)
-    p.add_argument("--no-write", action="store_true")
     args = p.parse_args(argv)
-    args.scenarios = [s for s in args.scenarios.split(",") if s]
-    args.targets = [BASELINE, *(t for t in args.against.split(",") if t)]
+    args.scenarios = listed(args.scenarios)
+    args.targets = [BASELINE, *listed(args.against)]
     unknown = [s for s in args.scenarios if s not in SCENARIOS]
     unknown += [t for t in args.targets if t not in TARGETS]
     if unknown:

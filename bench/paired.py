@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.machine import git_revision, machine
+from bench.options import add_load_options, listed
 from bench.procs import machine_busy_s, own_cpu_s, tree_cpu_s
 from bench.report import write_results
 from bench.scenarios import SCENARIOS, Scenario
@@ -155,18 +156,13 @@ def render(doc: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--scenarios", default="get,put,create", help="comma-separated (get,put,create)")
-    p.add_argument(
-        "--against", default="bare-uvicorn", help="comma-separated: bare-uvicorn, bare-granian"
-    )
+    add_load_options(p)
     p.add_argument("--pairs", type=int, default=6, help="rounds (6)")
     p.add_argument("--window", type=int, default=2, help="seconds of load per window (2)")
     p.add_argument("--warmup", type=int, default=3, help="seconds of load first, each (3)")
-    p.add_argument("--connections", type=int, default=32)
-    p.add_argument("--no-write", action="store_true")
     args = p.parse_args(argv)
-    args.scenarios = [s for s in args.scenarios.split(",") if s]
-    args.against = [t for t in args.against.split(",") if t]
+    args.scenarios = listed(args.scenarios)
+    args.against = listed(args.against)
     bad = [s for s in args.scenarios if s not in SCENARIOS]
     bad += [t for t in args.against if not t.startswith("bare-") or t not in TARGETS]
     if bad or args.pairs < 1 or args.window < 1:

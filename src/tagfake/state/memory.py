@@ -203,42 +203,6 @@ def _decode_rng(doc: Any) -> random.Random:
 
 # The two blocks every request runs, as classes: `contextlib.contextmanager`'s generator and
 # wrapper cost a request more than the lock they hold.
-class _Transaction:
-    """The tenant's writer under the store's lock; the writer's changes undone if the block
-    raises (and a tenant that was only made for it dropped again)."""
-
-    __slots__ = ("_key", "_space", "_store", "_writer")
-
-    def __init__(self, store: MemoryStore, vendor: str, tenant: str) -> None:
-        self._store = store
-        self._key = (vendor, tenant)
-
-    def __enter__(self) -> Writer:
-        store = self._store
-        store._lock.acquire()
-        try:
-            space = store._spaces.get(self._key)
-            if space is None:
-                space = store._spaces[self._key] = TenantData(store._layout(self._key[0]))
-            self._space = space
-            self._writer = Writer(space, store, self._key[0])
-        except BaseException:
-            store._lock.release()
-            raise
-        return self._writer
-
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        store = self._store
-        try:
-            if kind is not None:
-                self._writer._rollback()
-                if self._space.empty() and not store._creds_of.get(self._key):
-                    del store._spaces[self._key]
-        finally:
-            store._revision += 1
-            store._lock.release()
-
-
 class _Read:
     """A view of the tenant under the store's lock (an unknown tenant reads as empty)."""
 
@@ -258,5 +222,37 @@ class _Read:
             store._lock.release()
             raise
 
-    def __exit__(self, *_: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         self._store._lock.release()
+
+
+class _Transaction(_Read):
+    """The tenant's writer under the store's lock; the writer's changes undone if the block
+    raises (and a tenant that was only made for it dropped again)."""
+
+    __slots__ = ("_space", "_writer")
+
+    def __enter__(self) -> Writer:
+        store, key = self._store, self._key
+        store._lock.acquire()
+        try:
+            space = store._spaces.get(key)
+            if space is None:
+                space = store._spaces[key] = TenantData(store._layout(key[0]))
+            self._space = space
+            self._writer = Writer(space, store, key[0])
+        except BaseException:
+            store._lock.release()
+            raise
+        return self._writer
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        store = self._store
+        try:
+            if kind is not None:
+                self._writer._rollback()
+                if self._space.empty() and not store._creds_of.get(self._key):
+                    del store._spaces[self._key]
+        finally:
+            store._revision += 1
+            store._lock.release()
