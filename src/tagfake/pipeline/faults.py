@@ -75,7 +75,10 @@ class Faults:
     ) -> None:
         assert call.operation is not None  # as the caller checked
         rules = call.runtime.faults
-        if wanted is None and not await store_call(call.runtime, rules.has_rules):
+        # Without the header only a blocking store's rules are still to be asked for (the
+        # caller asked the memory store's).
+        blocking = call.runtime.store.blocking
+        if wanted is None and blocking and not await store_call(call.runtime, rules.has_rules):
             await self.app(scope, receive, send)
             return
         credential = credential_of(call.vendor, scope)

@@ -162,6 +162,9 @@ async def read_request_body(scope: Scope, receive: Receive, limit: int, timeout:
         raise BodyTimeout(timeout) from None
 
 
+_CONTENT_TYPE = b"content-type"
+
+
 def _as_checked(scope: Scope, has_json: bool) -> Scope:
     """The scope below this stage: its Content-Type is the canonical `application/json` of the
     body checked here, or none. Handlers take the checked body (`call.body`); connexion below
@@ -171,12 +174,12 @@ def _as_checked(scope: Scope, has_json: bool) -> Scope:
     types = 0
     canonical = True
     for k, v in sent:
-        if len(k) == 12 and bytes(k).lower() == b"content-type":
+        if len(k) == len(_CONTENT_TYPE) and bytes(k).lower() == _CONTENT_TYPE:
             types += 1
             canonical = canonical and v == b"application/json"
     if (types == 1 and canonical) if has_json else types == 0:
         return scope  # already so: most requests, and no copy of the scope for them
-    headers = [(k, v) for k, v in sent if bytes(k).lower() != b"content-type"]
+    headers = [(k, v) for k, v in sent if bytes(k).lower() != _CONTENT_TYPE]
     if has_json:
         headers.append((b"content-type", b"application/json"))
     return {**scope, "headers": headers}
@@ -241,9 +244,9 @@ class RequestCheck:
         call.pending = error
 
     def _check_params(self, call: Call, op: OperationContract, scope: Scope) -> None:
-        path_values = scope.get("path_params", {})
         if not op.params:
             return
+        path_values = scope.get("path_params", {})
         query: dict[str, list[str]] = {}
         if any(p.location == "query" for p in op.params):
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))

@@ -104,10 +104,10 @@ def route(scope: Scope, table: RouteTable) -> bool:
     prefix, op_id, values = found
     extensions = scope.setdefault("extensions", {})
     extensions[ROUTING_CONTEXT] = {"api_base_path": prefix, "operation_id": op_id}
+    path_params = scope.setdefault("path_params", {})
     if values:
-        scope.setdefault("path_params", {}).update(values)
+        path_params.update(values)
     else:
         # A concrete spec path, which the route check need not look up again.
         extensions[ROUTING_CONTEXT][CONCRETE] = True
-        scope.setdefault("path_params", {})
     return True
